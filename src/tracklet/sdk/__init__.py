@@ -1,0 +1,1 @@
+"""The training-side SDK: init/log/finish, Run, writer, read API."""

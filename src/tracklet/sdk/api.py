@@ -1,0 +1,314 @@
+"""``tracklet.Api``: reading projects, runs and their history, shaped like ``wandb.Api``.
+
+In local mode it reads the store under the data directory directly (issue: the HTTP
+server brings ``Api("http://host:port")``). Reading also notices dead runs: a ``running``
+run whose process is gone (same host) or whose heartbeat is older than
+``heartbeat_timeout`` has its leftover run log shipped and is marked ``crashed``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import socket
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from tracklet.errors import UsageError
+from tracklet.sdk.settings import Settings
+from tracklet.store.base import (
+    MetadataStore,
+    ProjectInfo,
+    RunFilter,
+    RunInfo,
+    RunRef,
+    Series,
+)
+
+_MONGO_OPS = {"$eq": "=", "$ne": "!=", "$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">=",
+              "$in": "in", "$contains": "contains"}
+
+
+def parse_filters(filters: Mapping[str, Any] | None) -> list[RunFilter]:
+    """W&B-style filters: ``{"config.lr": 0.1, "summary_metrics.loss": {"$lt": 1}}``."""
+    out: list[RunFilter] = []
+    for field, cond in (filters or {}).items():
+        if field == "$and":
+            for sub in cond:
+                out.extend(parse_filters(sub))
+            continue
+        name = _field_name(field)
+        if isinstance(cond, Mapping):
+            for op, value in cond.items():
+                if op not in _MONGO_OPS:
+                    raise UsageError(f"unknown filter operator {op!r} on {field!r}; use one "
+                                     f"of {', '.join(_MONGO_OPS)}")
+                out.append(RunFilter(name, _MONGO_OPS[op], value))  # type: ignore[arg-type]
+        else:
+            out.append(RunFilter(name, "contains" if name == "tags" else "=", cond))
+    return out
+
+
+def _field_name(field: str) -> str:
+    if field.startswith("summary_metrics."):
+        return "summary." + field[len("summary_metrics."):]
+    return {"createdAt": "created_at", "displayName": "name", "display_name": "name",
+            "jobType": "job_type"}.get(field, field)
+
+
+def _order(order: str | None) -> list[str]:
+    if not order:
+        return ["-created_at"]
+    desc = order.startswith("-")
+    return [("-" if desc else "") + _field_name(order.lstrip("+-"))]
+
+
+class Api:
+    """Read access to runs. ``Api()`` reads ``TRACKLET_DIR`` (default ``./tracklet``)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *,
+                 overrides: Mapping[str, Any] | None = None, timeout: float | None = None,
+                 settings: Settings | None = None) -> None:
+        args: dict[str, Any] = {}
+        if path is not None:
+            if str(path).startswith(("http://", "https://")):
+                raise UsageError("reading from a server comes with `tracklet server`; "
+                                 "pass a local data directory for now")
+            args["dir"] = os.fspath(path)
+        for key in ("entity", "project"):
+            if overrides and overrides.get(key):
+                args[key] = overrides[key]
+        self.settings = settings or Settings.resolve(args)
+        self._store: MetadataStore | None = None
+
+    @property
+    def store(self) -> MetadataStore:
+        if self._store is None:
+            from tracklet.store.sql.store import SqlMetadataStore
+
+            db = self.settings.root / "tracklet.db"
+            if not db.exists():
+                raise UsageError(f"no Tracklet data in {self.settings.root.absolute()}: log a "
+                                 "run first or point Api()/TRACKLET_DIR at the right folder")
+            self._store = SqlMetadataStore(self.settings.store_url)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def default_entity(self) -> str:
+        return self.settings.entity
+
+    def _split(self, path: str, parts: int) -> list[str]:
+        items = [p for p in path.replace("/runs/", "/").split("/") if p]
+        if len(items) == parts - 1:
+            items.insert(0, self.settings.entity)
+        if len(items) != parts:
+            shape = "entity/project/run_id" if parts == 3 else "entity/project"
+            raise UsageError(f"{path!r} is not a valid path; use {shape!r}")
+        return items
+
+    def projects(self, entity: str | None = None) -> list[ProjectInfo]:
+        return self.store.list_projects(entity)
+
+    def runs(self, path: str | None = None, filters: Mapping[str, Any] | None = None,
+             order: str | None = "-created_at", per_page: int = 50) -> Runs:
+        entity, project = self._split(path or self.settings.project, 2)
+        self.reap(entity, project)
+        return Runs(self, entity, project, parse_filters(filters), _order(order), per_page)
+
+    def run(self, path: str) -> ApiRun:
+        entity, project, run_id = self._split(path, 3)
+        self.reap(entity, project)
+        return ApiRun(self, self.store.get_run(RunRef(entity, project, run_id)))
+
+    # -- noticing dead runs ----------------------------------------------------------------
+
+    def reap(self, entity: str | None = None, project: str | None = None) -> list[str]:
+        """Mark dead ``running`` runs crashed after shipping their leftover run logs."""
+        now = time.time()
+        dead: list[RunInfo] = []
+        for info in self.store.list_running():
+            if entity is not None and (info.entity, info.project) != (entity, project):
+                continue
+            stale = (info.heartbeat_at or info.created_at) < now - self.settings.heartbeat_timeout
+            if stale or _process_gone(info.metadata):
+                dead.append(info)
+        if not dead:
+            return []
+        from tracklet.shipping.local import LocalShipper
+        from tracklet.shipping.sync import sync_paths
+
+        shipper = LocalShipper(self.store, owns_store=False)
+        for info in dead:
+            folder = self.settings.root / "runs" / info.run_id
+            if folder.is_dir():
+                sync_paths([folder], shipper)
+        refs = [i.ref for i in dead]
+        self.store.mark_crashed(refs, at=now)
+        return [r.path for r in refs]
+
+
+def _process_gone(metadata: Mapping[str, Any]) -> bool:
+    """True when the run's process was on this host and is not running any more."""
+    if metadata.get("host") != socket.gethostname() or "pid" not in metadata:
+        return False
+    import psutil
+
+    try:
+        proc = psutil.Process(int(metadata["pid"]))
+        started = metadata.get("process_start_time")
+        return started is not None and abs(proc.create_time() - float(started)) > 1.0
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
+
+
+class Runs:
+    """The runs of a project, fetched page by page as you iterate."""
+
+    def __init__(self, api: Api, entity: str, project: str, filters: list[RunFilter],
+                 order: list[str], per_page: int) -> None:
+        self._api, self.entity, self.project = api, entity, project
+        self._filters, self._order, self._per_page = filters, order, per_page
+        self._cache: list[ApiRun] | None = None
+
+    def __iter__(self) -> Iterator[ApiRun]:
+        if self._cache is not None:
+            yield from self._cache
+            return
+        cursor: str | None = None
+        while True:
+            page = self._api.store.list_runs(self.entity, self.project, filters=self._filters,
+                                             order=self._order, limit=self._per_page,
+                                             cursor=cursor)
+            for info in page.items:
+                yield ApiRun(self._api, info)
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+
+    def _all(self) -> list[ApiRun]:
+        if self._cache is None:
+            self._cache = list(iter(self))
+        return self._cache
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __getitem__(self, index: int) -> ApiRun:
+        return self._all()[index]
+
+
+class ApiRun:
+    """One stored run: its attributes, config, summary and history."""
+
+    def __init__(self, api: Api, info: RunInfo) -> None:
+        self._api = api
+        self._info = info
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._info, name)
+
+    @property
+    def id(self) -> str:
+        return self._info.run_id
+
+    @property
+    def path(self) -> list[str]:
+        return [self._info.entity, self._info.project, self._info.run_id]
+
+    @property
+    def summary_metrics(self) -> dict[str, Any]:
+        return self._info.summary
+
+    @property
+    def duration(self) -> float | None:
+        end = self._info.finished_at or self._info.heartbeat_at
+        return None if end is None else end - self._info.created_at
+
+    def metric_keys(self, stream: str = "default") -> list[str]:
+        kind = "system" if stream in ("system", "events") else "history"
+        return self._api.store.list_metric_keys(self._info.ref, kind=kind)  # type: ignore[arg-type]
+
+    def scan_history(self, keys: Sequence[str] | None = None, page_size: int = 1000,
+                     min_step: int | None = None, max_step: int | None = None,
+                     stream: str = "default") -> Iterator[dict[str, Any]]:
+        """Every row (``_step``, ``_timestamp``, ``_runtime`` and the metrics), in step
+        order, read ``page_size`` steps at a time."""
+        wanted = list(keys) if keys is not None else self.metric_keys(stream)
+        if not wanted:
+            return
+        lo = min_step if min_step is not None else 0
+        while True:
+            rows = self._rows(wanted, lo, None if page_size <= 0 else page_size, max_step)
+            yield from rows
+            if not rows or page_size <= 0 or len(rows) < page_size:
+                return
+            lo = rows[-1]["_step"] + 1
+
+    def history(self, keys: Sequence[str] | None = None, x_axis: str = "_step",
+                samples: int | None = None, pandas: bool = True,
+                stream: str = "default") -> Any:
+        """Rows of history (all of them, or ``samples`` evenly spread ones that always
+        include the last); a pandas DataFrame when pandas is installed and ``pandas``."""
+        from tracklet.core.downsample import even_indices
+
+        wanted = list(keys) if keys is not None else self.metric_keys(stream)
+        if x_axis not in ("_step", "_timestamp", "_runtime") and x_axis not in wanted:
+            wanted.append(x_axis)
+        rows = self._rows(wanted, None, None, None) if wanted else []
+        if samples is not None:
+            rows = [rows[i] for i in even_indices(len(rows), samples)]
+        if not pandas:
+            return rows
+        try:
+            import pandas as pd
+        except ImportError:
+            return rows
+        return pd.DataFrame(rows)
+
+    def _rows(self, keys: list[str], lo: int | None, steps: int | None,
+              hi: int | None) -> list[dict[str, Any]]:
+        series_list = self._api.store.read_series(self._info.ref, keys, min_step=lo,
+                                                  max_step=hi, limit=steps)
+        if steps is not None:
+            # a key that hit the limit may have more points: stop before its next step
+            full = [s.steps[-1] for s in series_list if len(s.steps) == steps]
+            if full:
+                cut = min(full)
+                series_list = [_clip(s, cut) for s in series_list]
+        created = self._info.created_at
+        rows: dict[int, dict[str, Any]] = {}
+        for series in series_list:
+            key = series.key
+            for step, ts, value in zip(series.steps, series.timestamps, series.values):
+                row = rows.get(step)
+                if row is None:
+                    row = rows[step] = {"_step": step, "_timestamp": ts,
+                                        "_runtime": ts - created}
+                elif ts > row["_timestamp"]:
+                    row["_timestamp"], row["_runtime"] = ts, ts - created
+                row[key] = value
+        return [rows[s] for s in sorted(rows)]
+
+    def __repr__(self) -> str:
+        return f"<ApiRun {'/'.join(self.path)} ({self._info.state})>"
+
+
+def _clip(series: Series, hi: int) -> Series:
+    end = bisect.bisect_right(series.steps, hi)
+    return Series(series.key, series.steps[:end], series.timestamps[:end], series.values[:end])

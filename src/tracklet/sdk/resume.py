@@ -1,0 +1,72 @@
+"""What a resumed run continues from: its name, config, last values and next step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracklet.core.records import ConfigUpdate, History, RunStart
+from tracklet.errors import NotFoundError
+from tracklet.sdk.settings import Settings
+from tracklet.shipping.runlog import RunLogReader, find_segments
+
+
+@dataclass
+class PreviousRun:
+    name: str
+    next_step: int
+    config: dict[str, Any] = field(default_factory=dict)
+    summary_last: dict[str, Any] = field(default_factory=dict)
+
+
+def load_previous(settings: Settings, run_id: str) -> PreviousRun | None:
+    """The run as stored (local mode, after shipping its leftover logs) or as its run logs
+    in this directory tell (offline mode); None when there is no such run."""
+    if settings.mode == "local":
+        return _from_store(settings, run_id)
+    return _from_logs(settings, run_id)
+
+
+def _from_store(settings: Settings, run_id: str) -> PreviousRun | None:
+    from tracklet.shipping.local import LocalShipper
+    from tracklet.shipping.sync import sync_paths
+    from tracklet.store.base import RunRef
+    from tracklet.store.sql.store import SqlMetadataStore
+
+    if not (settings.root / "tracklet.db").exists():
+        return None
+    store = SqlMetadataStore(settings.store_url)
+    try:
+        run_path = settings.root / "runs" / run_id
+        if run_path.is_dir():
+            sync_paths([run_path], LocalShipper(store, owns_store=False))
+        try:
+            info = store.get_run(RunRef(settings.entity, settings.project, run_id))
+        except NotFoundError:
+            return None
+    finally:
+        store.close()
+    last = {k: v for k, v in info.summary.items() if not isinstance(v, dict)}
+    return PreviousRun(name=info.name,
+                       next_step=0 if info.last_step is None else info.last_step + 1,
+                       config=dict(info.config), summary_last=last)
+
+
+def _from_logs(settings: Settings, run_id: str) -> PreviousRun | None:
+    run_path = settings.root / "runs" / run_id
+    segments = find_segments([run_path]) if run_path.is_dir() else []
+    if not segments:
+        return None
+    prev = PreviousRun(name=run_id, next_step=0)
+    for path in segments:
+        reader = RunLogReader(path)
+        for chunk in reader.records():
+            for rec in chunk:
+                if isinstance(rec, History):
+                    prev.next_step = max(prev.next_step, rec.step + 1)
+                    prev.summary_last.update(rec.values)
+                elif isinstance(rec, ConfigUpdate):
+                    prev.config.update(rec.values)
+                elif isinstance(rec, RunStart):
+                    prev.name = rec.name
+    return prev

@@ -1,0 +1,269 @@
+"""The module-level API: ``init``, ``log``, ``finish``, ``define_metric`` and the current run.
+
+Holding "the current run" is the one piece of process-wide state the W&B-shaped API needs;
+it lives in ``_session`` and nowhere else. Exit hooks finish runs the user forgot to finish
+(marking an uncaught exception ``failed`` with its traceback, Ctrl-C ``killed``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import random
+import sys
+import threading
+import time
+import traceback as tb
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from tracklet.core.segment import SegmentHeader
+from tracklet.core.ids import check_name, check_run_id, new_run_id, new_run_name, new_segment_id
+from tracklet.core.values import check_tags, check_text
+from tracklet.errors import ConflictError, NotFoundError, NotInitializedError, UsageError
+from tracklet.sdk.config import as_mapping
+from tracklet.sdk.console import ConsoleCapture
+from tracklet.sdk.run import Run, RunFields, run_dir
+from tracklet.sdk.settings import Settings
+from tracklet.sdk.summary import SummaryTracker
+from tracklet.sdk.termlog import termwarn
+
+if TYPE_CHECKING:
+    from tracklet.sdk.resume import PreviousRun
+from tracklet.sdk.writer import Writer
+from tracklet.shipping.base import Shipper
+
+RESUME_MODES = ("allow", "must", "never", "auto")
+
+
+class _Session:
+    def __init__(self) -> None:
+        self.runs: list[Run] = []
+        self.hooks = False
+        self.exception: tuple[type[BaseException], BaseException, TracebackType | None] | None
+        self.exception = None
+        self.rng = random.Random()
+        self.lock = threading.Lock()
+
+    @property
+    def current(self) -> Run | None:
+        return self.runs[-1] if self.runs else None
+
+    def forget(self, run: Run) -> None:
+        with self.lock:
+            if run in self.runs:
+                self.runs.remove(run)
+
+
+_session = _Session()
+
+
+def current_run() -> Run | None:
+    return _session.current
+
+
+def _require() -> Run:
+    run = _session.current
+    if run is None:
+        raise NotInitializedError(
+            "no active run: call tracklet.init() first, e.g. "
+            "run = tracklet.init(project='my-project')"
+        )
+    return run
+
+
+def log(data: Mapping[str, Any], step: int | None = None, commit: bool = True) -> None:
+    """Log metrics to the current run (see ``Run.log``)."""
+    _require().log(data, step=step, commit=commit)
+
+
+def finish(exit_code: int | None = None, timeout: float | None = None,
+           quiet: bool | None = None) -> None:
+    """Finish the current run (``quiet`` is accepted for W&B compatibility)."""
+    run = _session.current
+    if run is not None:
+        run.finish(exit_code=exit_code, timeout=timeout)
+
+
+def define_metric(name: str, step_metric: str | None = None, step_sync: bool | None = None,
+                  hidden: bool | None = None, summary: str | None = None,
+                  goal: str | None = None, overwrite: bool | None = None) -> Any:
+    return _require().define_metric(name, step_metric=step_metric, step_sync=step_sync,
+                                    hidden=hidden, summary=summary, goal=goal,
+                                    overwrite=overwrite)
+
+
+def _resume_mode(resume: bool | str | None, run_id: str | None) -> str | None:
+    if resume is None or resume is False:
+        return "allow" if run_id is not None else None
+    if resume is True:
+        return "allow"
+    if resume not in RESUME_MODES:
+        raise ValueError(f"resume must be one of {', '.join(RESUME_MODES)} or a bool; "
+                         f"got {resume!r}")
+    return resume
+
+
+def init(
+    project: str | None = None,
+    entity: str | None = None,
+    name: str | None = None,
+    id: str | None = None,  # noqa: A002 - W&B's keyword
+    config: Any = None,
+    tags: Iterable[str] | None = None,
+    notes: str | None = None,
+    group: str | None = None,
+    job_type: str | None = None,
+    dir: str | os.PathLike[str] | None = None,  # noqa: A002 - W&B's keyword
+    mode: str | None = None,
+    resume: bool | str | None = None,
+    reinit: bool | str | None = None,
+    settings: Settings | Mapping[str, Any] | None = None,
+    config_exclude_keys: Iterable[str] | None = None,
+    config_include_keys: Iterable[str] | None = None,
+    **_ignored: Any,
+) -> Run:
+    """Start a run and make it the current one. Returns in milliseconds: no I/O waits."""
+    base = dict(settings.__dict__) if isinstance(settings, Settings) else dict(settings or {})
+    base.update({k: v for k, v in {"project": project, "entity": entity,
+                                   "dir": None if dir is None else os.fspath(dir),
+                                   "mode": mode}.items() if v is not None})
+    resolved = Settings.resolve(base)
+    check_name(resolved.project, what="project")
+    check_name(resolved.entity, what="entity")
+
+    active = _session.current
+    if active is not None:
+        if reinit in (None, False):
+            termwarn(f"init() called while run {active.id} is active; returning it (pass "
+                     "reinit=True to finish it and start a new run)")
+            return active
+        if reinit in (True, "finish_previous"):
+            active.finish()
+
+    run_id = check_run_id(id) if id is not None else None
+    mode_ = _resume_mode(resume, run_id)
+    if mode_ == "must" and run_id is None:
+        raise UsageError("resume='must' needs the id of the run to resume: init(id=..., "
+                         "resume='must')")
+    previous: PreviousRun | None = None
+    if mode_ is not None and run_id is not None and resolved.mode != "disabled":
+        from tracklet.sdk.resume import load_previous
+
+        previous = load_previous(resolved, run_id)
+        if previous is None and mode_ == "must":
+            raise NotFoundError(f"cannot resume run {run_id}: it does not exist in "
+                                f"{resolved.root} (project {resolved.project})")
+        if previous is not None and mode_ == "never":
+            raise ConflictError(f"run {run_id} already exists; pass another id or "
+                                "resume='allow'")
+    run_id = run_id or new_run_id(_session.rng)
+
+    conf = as_mapping(config)
+    if config_include_keys:
+        conf = {k: v for k, v in conf.items() if k in set(config_include_keys)}
+    if config_exclude_keys:
+        conf = {k: v for k, v in conf.items() if k not in set(config_exclude_keys)}
+    fields = RunFields(
+        name=check_text(name, what="name", limit=256) if name is not None
+        else (previous.name if previous else new_run_name(_session.rng, len(_session.runs) + 1)),
+        group=check_text(group, what="group") if group is not None else None,
+        job_type=check_text(job_type, what="job_type") if job_type is not None else None,
+        tags=check_tags(tags), notes=check_text(notes, what="notes") if notes else None)
+    header = SegmentHeader(segment=new_segment_id(_session.rng), run_id=run_id,
+                           project=resolved.project, entity=resolved.entity)
+    tracker = SummaryTracker(previous.summary_last if previous else None)
+    writer = None if resolved.mode == "disabled" else _make_writer(resolved, header, tracker)
+    run = Run(settings=resolved, header=header, fields=fields, writer=writer, tracker=tracker,
+              config=previous.config if previous else {},
+              start_step=previous.next_step if previous else 0, on_finish=_session.forget)
+    if writer is not None:
+        writer.put_record(("start", time.time(), run_id, resolved.project, resolved.entity,
+                           fields.name, fields.group, fields.job_type, list(fields.tags),
+                           fields.notes, previous is not None))
+        if conf:
+            run.config.update(conf, allow_val_change=True)
+        writer.start()
+        _start_side_threads(run, resolved, writer)
+    with _session.lock:
+        _session.runs.append(run)
+    _install_hooks()
+    return run
+
+
+def _make_writer(settings: Settings, header: SegmentHeader, tracker: SummaryTracker) -> Writer:
+    root = settings.root
+    try:
+        (run_dir(root, header.run_id) / "files").mkdir(parents=True, exist_ok=True)
+        log_path = root / "runs" / header.run_id / f"{header.segment}.tlog"
+    except OSError as exc:
+        termwarn(f"cannot create the run directory under {root}: {exc}; training goes on, "
+                 "but what is logged is not saved")
+        log_path = None
+    connect = None
+    if settings.mode == "local" and log_path is not None:
+        url = settings.store_url
+
+        def connect() -> Shipper:
+            from tracklet.shipping.local import LocalShipper
+            from tracklet.store.sql.store import SqlMetadataStore
+
+            return LocalShipper(SqlMetadataStore(url))
+
+    return Writer(header, log_path=log_path, connect=connect,
+                  flush_interval=settings.flush_interval,
+                  heartbeat_interval=settings.heartbeat_interval,
+                  max_queue=settings.max_queue,
+                  queue_full_timeout=settings.queue_full_timeout,
+                  on_history=tracker.on_history)
+
+
+def _collect(limit: int) -> dict[str, Any]:
+    from tracklet.sdk.metadata import collect_metadata  # on the writer thread: git is slow
+
+    return collect_metadata(max_diff_bytes=limit)
+
+
+def _start_side_threads(run: Run, settings: Settings, writer: Writer) -> None:
+    limit = settings.git_diff_limit
+    run._emit_metadata(lambda: _collect(limit))
+    if settings.system_metrics:
+        from tracklet.sdk.system import SystemMonitor
+
+        monitor = SystemMonitor(interval=settings.system_metrics_interval,
+                                emit=lambda values: writer.put(("sys", time.time(), values)))
+        monitor.start()
+        run.add_stopper(monitor.stop)
+    if settings.console_capture:
+        capture = ConsoleCapture(lambda stream, line, ts: writer.put(("out", (ts, stream,
+                                                                             line))))
+        capture.start()
+        run.add_stopper(capture.stop)
+
+
+def _install_hooks() -> None:
+    if _session.hooks:
+        return
+    _session.hooks = True
+    previous_hook = sys.excepthook
+
+    def excepthook(kind: type[BaseException], value: BaseException,
+                   trace: TracebackType | None) -> None:
+        _session.exception = (kind, value, trace)
+        previous_hook(kind, value, trace)
+
+    sys.excepthook = excepthook
+    atexit.register(_at_exit)
+
+
+def _at_exit() -> None:
+    exc = _session.exception
+    for run in list(reversed(_session.runs)):
+        if exc is None:
+            run.finish(exit_code=0)
+        elif issubclass(exc[0], KeyboardInterrupt):
+            run.finish(exit_code=255, state="killed")
+        else:
+            run.finish(exit_code=1, state="failed",
+                       traceback="".join(tb.format_exception(*exc)))

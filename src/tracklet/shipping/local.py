@@ -1,0 +1,25 @@
+"""``LocalShipper``: records go straight into a metadata store in this process."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tracklet.core.segment import SegmentHeader
+from tracklet.core.records import Record
+from tracklet.store.base import MetadataStore
+
+
+class LocalShipper:
+    def __init__(self, store: MetadataStore, *, owns_store: bool = True) -> None:
+        self.store = store
+        self._owns = owns_store
+
+    def acked(self, header: SegmentHeader) -> int:
+        return self.store.get_segment_seq(header)
+
+    def ship(self, header: SegmentHeader, records: Sequence[Record]) -> int:
+        return self.store.append_records(header, records)
+
+    def close(self) -> None:
+        if self._owns:
+            self.store.close()

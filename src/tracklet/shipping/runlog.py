@@ -1,0 +1,132 @@
+"""Run log files: append-only segments of framed, checksummed records (see core.framing).
+
+Layout on disk: ``<dir>/runs/<run-id>/<segment>.tlog``. A process writes one segment per
+run it logs; a resumed run gets a new segment, so no two writers ever share a file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from tracklet.core.framing import (
+    decode_frames,
+    decode_header,
+    encode_frames,
+    encode_header,
+)
+from tracklet.core.records import Record
+from tracklet.core.segment import SegmentHeader
+from tracklet.errors import RunLogError
+
+SUFFIX = ".tlog"
+READ_CHUNK = 4 * 1024 * 1024
+
+
+def segment_path(root: Path, header: SegmentHeader) -> Path:
+    return root / "runs" / header.run_id / f"{header.segment}{SUFFIX}"
+
+
+class RunLogWriter:
+    """Appends records to one segment file. Not thread-safe: the writer thread owns it."""
+
+    def __init__(self, path: Path, header: SegmentHeader) -> None:
+        self.path = path
+        self.header = header
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: BinaryIO = open(path, "ab")  # noqa: SIM115 - closed in close()
+        if self._file.tell() == 0:
+            self._file.write(encode_header(header))
+
+    def append(self, records: Sequence[Record]) -> None:
+        self._file.write(encode_frames(records))
+
+    def flush(self, *, fsync: bool = False) -> None:
+        self._file.flush()
+        if fsync:
+            os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self.flush(fsync=True)
+            self._file.close()
+
+
+@dataclass
+class ReadProblem:
+    offset: int
+    reason: str
+
+
+class RunLogReader:
+    """Reads a segment from its start or from where it stopped last time (tailing)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.header: SegmentHeader | None = None
+        self.offset = 0
+        self.problem: ReadProblem | None = None
+
+    def _read_header(self, f: BinaryIO) -> bool:
+        head = f.read(64 * 1024)
+        try:
+            found = decode_header(head)
+        except ValueError as exc:
+            raise RunLogError(f"{self.path}: {exc}") from exc
+        if found is None:
+            return False
+        self.header, self.offset = found
+        return True
+
+    def read(self, max_bytes: int = READ_CHUNK) -> list[Record]:
+        """Whole records after the current offset (up to about ``max_bytes`` of them).
+
+        An incomplete last frame is left for the next call; a corrupt frame stops the
+        reading for good and is described in ``problem`` (with its byte offset).
+        """
+        if self.problem is not None and self.problem.reason != "incomplete":
+            return []
+        with open(self.path, "rb") as f:
+            if self.header is None and not self._read_header(f):
+                return []
+            f.seek(self.offset)
+            buf = f.read(max_bytes)
+            decoded = decode_frames(buf)
+            if not decoded.records and decoded.problem == "incomplete" and len(buf) == max_bytes:
+                # one frame bigger than the chunk: read exactly that much more
+                buf += f.read()
+                decoded = decode_frames(buf)
+        self.offset += decoded.consumed
+        self.problem = ReadProblem(self.offset, decoded.problem) if decoded.problem else None
+        return decoded.records
+
+    def records(self) -> Iterator[list[Record]]:
+        """All whole records from the current offset to the end, in chunks."""
+        while True:
+            chunk = self.read()
+            if not chunk:
+                return
+            yield chunk
+
+    @property
+    def torn(self) -> ReadProblem | None:
+        """Where the readable part of a finished segment ends early, if it does."""
+        if self.problem is None:
+            return None
+        size = self.path.stat().st_size
+        return self.problem if self.problem.offset < size else None
+
+
+def find_segments(paths: Sequence[Path]) -> list[Path]:
+    """Segment files under each path (a data dir, a run dir or a segment file), oldest first."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            found.extend(path.rglob(f"*{SUFFIX}"))
+    unique = {p.resolve(): p for p in found}
+    return sorted(unique.values(), key=lambda p: (p.stat().st_mtime, str(p)))

@@ -1,0 +1,152 @@
+"""What every metadata store offers, whatever the database behind it.
+
+One batch write primitive (``append_records``) applies a segment's records idempotently;
+everything else reads. Optional capabilities get their own protocols later, never stubs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from tracklet.core.segment import SegmentHeader
+from tracklet.core.records import Record
+
+
+@dataclass(frozen=True)
+class RunRef:
+    entity: str
+    project: str
+    run_id: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.entity}/{self.project}/{self.run_id}"
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    entity: str
+    name: str
+    created_at: float
+    updated_at: float
+    run_count: int
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    entity: str
+    project: str
+    run_id: str
+    name: str
+    state: str
+    created_at: float
+    heartbeat_at: float | None
+    finished_at: float | None
+    group: str | None = None
+    job_type: str | None = None
+    tags: list[str] = field(default_factory=list)
+    notes: str | None = None
+    exit_code: int | None = None
+    traceback: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    config_locked: list[str] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    metric_defs: list[dict[str, Any]] = field(default_factory=list)
+    last_step: int | None = None
+    dropped: int = 0
+
+    @property
+    def ref(self) -> RunRef:
+        return RunRef(self.entity, self.project, self.run_id)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """One condition on runs. ``field`` is ``state``, ``tags``, ``group``, ``job_type``,
+    ``name``, ``created_at``, ``config.<key>`` or ``summary.<key>`` (nested keys with dots)."""
+
+    field: str
+    op: Literal["=", "!=", "<", "<=", ">", ">=", "in", "contains"]
+    value: Any
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metric of one run: points sorted by step. NaN values are kept."""
+
+    key: str
+    steps: list[int]
+    timestamps: list[float]
+    values: list[float]
+
+
+@dataclass(frozen=True)
+class ConsoleLine:
+    line_no: int
+    ts: float
+    stream: str
+    text: str
+
+
+class MetadataStore(Protocol):
+    """Runs, their history and their metadata, in some database."""
+
+    def append_records(self, header: SegmentHeader, records: Sequence[Record]) -> int:
+        """Apply records of one segment exactly once; return the highest contiguous ``seq``
+        now applied for that segment (records at or below it are skipped, a gap stops)."""
+        ...
+
+    def get_segment_seq(self, header: SegmentHeader) -> int: ...
+
+    def list_projects(self, entity: str | None = None) -> list[ProjectInfo]: ...
+
+    def get_run(self, run: RunRef) -> RunInfo: ...
+
+    def list_runs(
+        self,
+        entity: str,
+        project: str,
+        *,
+        filters: Sequence[RunFilter] = (),
+        order: Sequence[str] = ("-created_at",),
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page: ...
+
+    def list_metric_keys(self, run: RunRef, *, kind: Literal["history", "system"]) -> list[str]:
+        ...
+
+    def read_series(
+        self,
+        run: RunRef,
+        keys: Sequence[str],
+        *,
+        min_step: int | None = None,
+        max_step: int | None = None,
+        limit: int | None = None,
+    ) -> list[Series]:
+        """Points of each key with min_step <= step <= max_step, the first ``limit`` per key."""
+        ...
+
+    def read_console(
+        self, run: RunRef, *, offset: int = 0, limit: int = 1000, search: str | None = None
+    ) -> list[ConsoleLine]: ...
+
+    def mark_crashed(self, runs: Sequence[RunRef], *, at: float) -> int:
+        """Set ``crashed`` on those of ``runs`` that are still ``running``."""
+        ...
+
+    def list_running(self, *, heartbeat_before: float | None = None) -> list[RunInfo]: ...
+
+    def delete_run(self, run: RunRef) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,99 @@
+"""Engines for the SQL store, and bringing a database's schema to the head revision.
+
+SQLite is used the way datasette does it: WAL, a generous busy timeout, and writes in
+``BEGIN IMMEDIATE`` transactions so that several processes logging into one file queue
+for the lock instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import Connection
+
+from tracklet.store.sql.schema import SCHEMA_REVISION
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _finite_json(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_json(v) for v in value]
+    return value
+
+
+def _pg_json(value: Any) -> str:
+    # PostgreSQL's JSON has no NaN or Infinity: store them as the strings JavaScript prints
+    return json.dumps(_finite_json(value), separators=(",", ":"))
+
+
+def _sqlite_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def sqlite_url(path: str | os.PathLike[str]) -> str:
+    return f"sqlite:///{Path(path)}"
+
+
+def make_engine(url: str, *, immediate: bool = False) -> Engine:
+    """An engine for ``url``; with ``immediate`` SQLite transactions take the write lock."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            json_serializer=_sqlite_json,
+            connect_args={"timeout": 120, "check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=120000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql(begin)
+
+        return engine
+    return create_engine(url, json_serializer=_pg_json, pool_pre_ping=True)
+
+
+def current_revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the database to ``SCHEMA_REVISION`` (a no-op, without Alembic, when it is)."""
+    with engine.connect() as conn:
+        if current_revision(conn) == SCHEMA_REVISION:
+            return
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(74726163)"))  # one migrator
+        if current_revision(conn) == SCHEMA_REVISION:  # another process just did it
+            return
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")

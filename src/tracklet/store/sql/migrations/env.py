@@ -1,0 +1,13 @@
+"""Alembic environment: runs on the connection Tracklet hands over (see ``engine.migrate``)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from tracklet.store.sql.schema import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata,
+                  render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()

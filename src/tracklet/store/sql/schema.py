@@ -1,0 +1,126 @@
+"""Tables of the SQL metadata store (SQLite and PostgreSQL).
+
+Alembic revisions in ``migrations/versions`` create and change these tables; a test checks
+that the migrated database matches this module exactly. ``SCHEMA_REVISION`` is the head.
+
+NaN metric values are stored as NULL (SQLite cannot store NaN); readers turn NULL back
+into NaN. A logged ``None`` never becomes a point, so NULL is unambiguous.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+SCHEMA_REVISION = "0001"
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+metadata = MetaData()
+
+KIND_HISTORY = 0
+KIND_SYSTEM = 1
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(128), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("entity", "name", name="uq_projects_entity_name"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("uid", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("group_name", String(256)),
+    Column("job_type", String(256)),
+    Column("tags", Json, nullable=False),
+    Column("notes", Text),
+    Column("state", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("heartbeat_at", Float),
+    Column("finished_at", Float),
+    Column("exit_code", Integer),
+    Column("traceback", Text),
+    Column("config", Json, nullable=False),
+    Column("config_locked", Json, nullable=False),
+    Column("summary", Json, nullable=False),
+    Column("summary_overrides", Json, nullable=False),
+    Column("metric_defs", Json, nullable=False),
+    Column("run_metadata", Json, nullable=False),
+    Column("last_step", BigInteger),
+    Column("dropped", Integer, nullable=False),
+    UniqueConstraint("project_id", "run_id", name="uq_runs_project_run"),
+)
+Index("ix_runs_project_created", runs.c.project_id, runs.c.created_at)
+Index("ix_runs_state", runs.c.state)
+
+run_segments = Table(
+    "run_segments",
+    metadata,
+    Column("run_uid", Integer, ForeignKey("runs.uid", ondelete="CASCADE"), primary_key=True),
+    Column("segment", String(64), primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+)
+
+metric_keys = Table(
+    "metric_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_uid", Integer, ForeignKey("runs.uid", ondelete="CASCADE"), nullable=False),
+    Column("key", String(256), nullable=False),
+    Column("kind", SmallInteger, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("finite", BigInteger, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("min", Float),
+    Column("max", Float),
+    Column("first", Float),
+    Column("first_step", BigInteger),
+    Column("last", Float),
+    Column("last_step", BigInteger),
+    UniqueConstraint("run_uid", "key", name="uq_metric_keys_run_key"),
+)
+
+points = Table(
+    "points",
+    metadata,
+    Column("key_id", Integer, ForeignKey("metric_keys.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("step", BigInteger, primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("value", Float),
+    sqlite_with_rowid=False,
+)
+
+console_lines = Table(
+    "console_lines",
+    metadata,
+    Column("run_uid", Integer, ForeignKey("runs.uid", ondelete="CASCADE"), primary_key=True),
+    Column("line_no", BigInteger, primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("stream", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    sqlite_with_rowid=False,
+)

@@ -1,0 +1,273 @@
+"""``SqlMetadataStore``: the metadata store over SQLAlchemy Core (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import base64
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import OperationalError
+
+from tracklet.core.segment import SegmentHeader
+from tracklet.core.records import Record
+from tracklet.errors import NotFoundError, StoreError, ValidationError
+from tracklet.store.base import (
+    ConsoleLine,
+    Page,
+    ProjectInfo,
+    RunFilter,
+    RunInfo,
+    RunRef,
+    Series,
+)
+from tracklet.store.sql.engine import make_engine, migrate
+from tracklet.store.sql.ingest import apply_records
+from tracklet.store.sql.schema import (
+    KIND_HISTORY,
+    KIND_SYSTEM,
+    console_lines,
+    metric_keys,
+    points,
+    projects,
+    run_segments,
+    runs,
+)
+
+_COLUMNS = {"state": runs.c.state, "group": runs.c.group_name, "job_type": runs.c.job_type,
+            "name": runs.c.name, "created_at": runs.c.created_at,
+            "heartbeat_at": runs.c.heartbeat_at, "finished_at": runs.c.finished_at,
+            "run_id": runs.c.run_id, "last_step": runs.c.last_step}
+
+
+class SqlMetadataStore:
+    """A metadata store in one SQL database, shared by any number of processes."""
+
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
+        self.url = url
+        self._clock = clock
+        self._write = make_engine(url, immediate=True)
+        self._read = make_engine(url) if url.startswith("sqlite") else self._write
+        try:
+            migrate(self._write)
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the store at {url}: {exc.orig}") from exc
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def append_records(self, header: SegmentHeader, records: Sequence[Record]) -> int:
+        try:
+            with self._write.begin() as conn:
+                return apply_records(conn, header, records, self._clock)
+        except OperationalError as exc:
+            raise StoreError(f"the store could not apply records: {exc.orig}") from exc
+
+    def get_segment_seq(self, header: SegmentHeader) -> int:
+        with self._read.connect() as conn:
+            seq = conn.execute(
+                select(run_segments.c.last_seq)
+                .join(runs, runs.c.uid == run_segments.c.run_uid)
+                .join(projects, projects.c.id == runs.c.project_id)
+                .where(projects.c.entity == header.entity, projects.c.name == header.project,
+                       runs.c.run_id == header.run_id,
+                       run_segments.c.segment == header.segment)).scalar()
+        return int(seq) if seq is not None else 0
+
+    def mark_crashed(self, refs: Sequence[RunRef], *, at: float) -> int:
+        changed = 0
+        with self._write.begin() as conn:
+            for ref in refs:
+                uid = self._uid(conn, ref)
+                result = conn.execute(update(runs).where(runs.c.uid == uid,
+                                                         runs.c.state == "running")
+                                      .values(state="crashed", finished_at=at))
+                changed += result.rowcount
+        return changed
+
+    def delete_run(self, run: RunRef) -> None:
+        with self._write.begin() as conn:
+            uid = self._uid(conn, run)
+            keys = select(metric_keys.c.id).where(metric_keys.c.run_uid == uid)
+            conn.execute(delete(points).where(points.c.key_id.in_(keys)))
+            conn.execute(delete(metric_keys).where(metric_keys.c.run_uid == uid))
+            conn.execute(delete(console_lines).where(console_lines.c.run_uid == uid))
+            conn.execute(delete(run_segments).where(run_segments.c.run_uid == uid))
+            conn.execute(delete(runs).where(runs.c.uid == uid))
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _uid(self, conn: Any, ref: RunRef) -> int:
+        uid = conn.execute(select(runs.c.uid).join(projects, projects.c.id == runs.c.project_id)
+                           .where(projects.c.entity == ref.entity,
+                                  projects.c.name == ref.project,
+                                  runs.c.run_id == ref.run_id)).scalar()
+        if uid is None:
+            raise NotFoundError(f"run {ref.path} does not exist",
+                                details={"run": ref.path})
+        return int(uid)
+
+    def list_projects(self, entity: str | None = None) -> list[ProjectInfo]:
+        count = (select(func.count()).where(runs.c.project_id == projects.c.id)
+                 .scalar_subquery())
+        query = select(projects, count.label("run_count")).order_by(
+            projects.c.updated_at.desc())
+        if entity is not None:
+            query = query.where(projects.c.entity == entity)
+        with self._read.connect() as conn:
+            return [ProjectInfo(r.entity, r.name, r.created_at, r.updated_at, r.run_count)
+                    for r in conn.execute(query)]
+
+    def get_run(self, run: RunRef) -> RunInfo:
+        with self._read.connect() as conn:
+            row = conn.execute(self._runs_query().where(
+                projects.c.entity == run.entity, projects.c.name == run.project,
+                runs.c.run_id == run.run_id)).mappings().first()
+        if row is None:
+            raise NotFoundError(f"run {run.path} does not exist", details={"run": run.path})
+        return self._info(row)
+
+    def list_runs(self, entity: str, project: str, *, filters: Sequence[RunFilter] = (),
+                  order: Sequence[str] = ("-created_at",), limit: int = 100,
+                  cursor: str | None = None) -> Page:
+        offset = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
+        query = self._runs_query().where(projects.c.entity == entity,
+                                         projects.c.name == project)
+        for f in filters:
+            query = query.where(self._condition(f))
+        for spec in order:
+            desc = spec.startswith("-")
+            col = self._field(spec.lstrip("-+"), numeric=True)
+            query = query.order_by(col.desc().nulls_last() if desc else col.asc().nulls_last())
+        query = query.order_by(runs.c.uid.desc()).offset(offset).limit(limit + 1)
+        with self._read.connect() as conn:
+            rows = list(conn.execute(query).mappings())
+        more = len(rows) > limit
+        nxt = base64.urlsafe_b64encode(str(offset + limit).encode()).decode() if more else None
+        return Page([self._info(r) for r in rows[:limit]], nxt)
+
+    def list_running(self, *, heartbeat_before: float | None = None) -> list[RunInfo]:
+        query = self._runs_query().where(runs.c.state == "running")
+        if heartbeat_before is not None:
+            query = query.where(runs.c.heartbeat_at < heartbeat_before)
+        with self._read.connect() as conn:
+            return [self._info(r) for r in conn.execute(query).mappings()]
+
+    def list_metric_keys(self, run: RunRef, *, kind: Literal["history", "system"]) -> list[str]:
+        code = KIND_HISTORY if kind == "history" else KIND_SYSTEM
+        with self._read.connect() as conn:
+            uid = self._uid(conn, run)
+            return list(conn.execute(select(metric_keys.c.key).where(
+                metric_keys.c.run_uid == uid, metric_keys.c.kind == code)
+                .order_by(metric_keys.c.key)).scalars())
+
+    def read_series(self, run: RunRef, keys: Sequence[str], *, min_step: int | None = None,
+                    max_step: int | None = None, limit: int | None = None) -> list[Series]:
+        with self._read.connect() as conn:
+            uid = self._uid(conn, run)
+            ids = dict(conn.execute(select(metric_keys.c.key, metric_keys.c.id).where(
+                metric_keys.c.run_uid == uid, metric_keys.c.key.in_(list(keys)))).all())
+            out: list[Series] = []
+            for key in keys:
+                if key not in ids:
+                    continue
+                query = select(points.c.step, points.c.ts, points.c.value).where(
+                    points.c.key_id == ids[key])
+                if min_step is not None:
+                    query = query.where(points.c.step >= min_step)
+                if max_step is not None:
+                    query = query.where(points.c.step <= max_step)
+                query = query.order_by(points.c.step)
+                if limit is not None:
+                    query = query.limit(limit)
+                rows = conn.execute(query).all()
+                out.append(Series(key, [r[0] for r in rows], [r[1] for r in rows],
+                                  [math.nan if r[2] is None else r[2] for r in rows]))
+        return out
+
+    def read_console(self, run: RunRef, *, offset: int = 0, limit: int = 1000,
+                     search: str | None = None) -> list[ConsoleLine]:
+        with self._read.connect() as conn:
+            uid = self._uid(conn, run)
+            query = select(console_lines).where(console_lines.c.run_uid == uid,
+                                                console_lines.c.line_no >= offset)
+            if search:
+                query = query.where(console_lines.c.text.contains(search, autoescape=True))
+            query = query.order_by(console_lines.c.line_no).limit(limit)
+            return [ConsoleLine(r.line_no, r.ts, r.stream, r.text) for r in conn.execute(query)]
+
+    def close(self) -> None:
+        self._write.dispose()
+        if self._read is not self._write:
+            self._read.dispose()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _runs_query() -> Any:
+        return select(runs, projects.c.entity, projects.c.name.label("project")).join(
+            projects, projects.c.id == runs.c.project_id)
+
+    @staticmethod
+    def _info(row: Any) -> RunInfo:
+        return RunInfo(
+            entity=row["entity"], project=row["project"], run_id=row["run_id"],
+            name=row["name"], state=row["state"], created_at=row["created_at"],
+            heartbeat_at=row["heartbeat_at"], finished_at=row["finished_at"],
+            group=row["group_name"], job_type=row["job_type"], tags=list(row["tags"]),
+            notes=row["notes"], exit_code=row["exit_code"], traceback=row["traceback"],
+            config=row["config"], config_locked=list(row["config_locked"]),
+            summary=row["summary"], metadata=row["run_metadata"],
+            metric_defs=row["metric_defs"], last_step=row["last_step"],
+            dropped=row["dropped"])
+
+    def _field(self, name: str, *, numeric: bool, sample: Any = None) -> Any:
+        if name in _COLUMNS:
+            return _COLUMNS[name]
+        head, _, rest = name.partition(".")
+        if head not in ("config", "summary") or not rest:
+            raise ValidationError(
+                f"cannot filter or sort on {name!r}: use one of {', '.join(_COLUMNS)}, "
+                "tags, config.<key> or summary.<key>")
+        column = runs.c.config if head == "config" else runs.c.summary
+        path = column[tuple(rest.split("."))]
+        if isinstance(sample, bool):
+            return path.as_boolean()
+        if isinstance(sample, str):
+            return path.as_string()
+        return path.as_float() if numeric else path.as_string()
+
+    def _condition(self, f: RunFilter) -> ColumnElement[bool]:
+        if f.field == "tags":
+            values = f.value if isinstance(f.value, (list, tuple)) else [f.value]
+            if f.op not in ("contains", "=", "in"):
+                raise ValidationError("tags can only be filtered with 'contains' or 'in'")
+            conds = [self._has_tag(str(v)) for v in values]
+            return or_(*conds) if f.op == "in" else and_(*conds)
+        sample = f.value[0] if f.op == "in" and f.value else f.value
+        col = self._field(f.field, numeric=not isinstance(sample, str), sample=sample)
+        ops: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
+            "=": lambda c, v: c == v, "!=": lambda c, v: c != v, "<": lambda c, v: c < v,
+            "<=": lambda c, v: c <= v, ">": lambda c, v: c > v, ">=": lambda c, v: c >= v,
+            "in": lambda c, v: c.in_(list(v)),
+            "contains": lambda c, v: c.contains(str(v), autoescape=True)}
+        if f.op not in ops:
+            raise ValidationError(f"unknown filter operator {f.op!r}; use one of {list(ops)}")
+        return ops[f.op](col, f.value)
+
+    def _has_tag(self, tag: str) -> ColumnElement[bool]:
+        if self._read.dialect.name == "postgresql":
+            return runs.c.tags.contains([tag])  # type: ignore[no-any-return]
+        each = func.json_each(runs.c.tags).table_valued("value")
+        return exists(select(literal(1)).select_from(each).where(each.c.value == tag))

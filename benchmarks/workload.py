@@ -1,6 +1,6 @@
 """One tracker's workload, run in a child process with that tracker's own interpreter.
 
-    python workload.py TRACKER --mode log|ingest|import --steps N --metrics M --dir TMPDIR
+    python workload.py TRACKER --mode log|ingest --steps N --metrics M --dir TMPDIR
 
 Only the standard library (plus psutil, when present) is imported at module level, so the
 same file runs under the project venv (null, tracklet) and under benchmarks/.envs/<tracker>.
@@ -11,6 +11,7 @@ Every tracker runs with default settings, pointed at TMPDIR, with no network.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -22,8 +23,13 @@ from pathlib import Path
 from typing import Any
 
 MARK = "BENCH_RESULT "
-MODULES = {"null": None, "tracklet": "tracklet", "wandb": "wandb", "mlflow": "mlflow",
-           "trackio": "trackio"}
+MODULES = {
+    "null": None,
+    "tracklet": "tracklet",
+    "wandb": "wandb",
+    "mlflow": "mlflow",
+    "trackio": "trackio",
+}
 
 
 def tree_bytes(path: Path) -> int:
@@ -38,10 +44,8 @@ def children_rss() -> int:
         return 0
     total = 0
     for c in psutil.Process().children(recursive=True):
-        try:
+        with contextlib.suppress(psutil.Error):
             total += c.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 
@@ -69,6 +73,7 @@ class Null:
     def log_fn(self) -> Any:
         def log(d: dict[str, float]) -> None:
             pass
+
         return log
 
     def finish(self) -> None:
@@ -84,6 +89,7 @@ class Null:
 class Tracklet(Null):
     def init(self, config: dict[str, Any]) -> None:
         import tracklet
+
         self.mod = tracklet
         self.run = tracklet.init(project="bench", dir=str(self.tmp), config=config)
 
@@ -104,6 +110,7 @@ class Wandb(Null):
 
     def init(self, config: dict[str, Any]) -> None:
         import wandb
+
         self.run = wandb.init(project="bench", dir=str(self.tmp), config=config, mode="offline")
 
     def log_fn(self) -> Any:
@@ -118,6 +125,7 @@ class Wandb(Null):
     def read_back(self, keys: list[str]) -> int | None:
         """wandb has no read API for offline runs: parse the .wandb leveldb-style log."""
         from wandb.proto import wandb_internal_pb2 as pb
+
         data = next(self._run_dir().glob("*.wandb")).read_bytes()
         block, pos, buf, n = 32768, 7, b"", 0  # 7-byte file header ":W&B" 0xBEE1 v0
         while pos + 7 <= len(data):
@@ -126,15 +134,18 @@ class Wandb(Null):
                 continue
             _crc, length, kind = struct.unpack_from("<IHB", data, pos)
             pos += 7
-            buf += data[pos:pos + length]
+            buf += data[pos : pos + length]
             pos += length
             if kind in (1, 4):  # FULL or LAST
                 rec = pb.Record()
                 rec.ParseFromString(buf)
                 buf = b""
                 if rec.WhichOneof("record_type") == "history":
-                    n += sum(1 for it in rec.history.item
-                             if not (it.key or "/".join(it.nested_key)).startswith("_"))
+                    n += sum(
+                        1
+                        for it in rec.history.item
+                        if not (it.key or "/".join(it.nested_key)).startswith("_")
+                    )
         return n
 
     def run_bytes(self) -> int:
@@ -146,6 +157,7 @@ class Mlflow(Null):
 
     def init(self, config: dict[str, Any]) -> None:
         import mlflow
+
         self.mod = mlflow
         mlflow.set_tracking_uri(f"sqlite:///{self.tmp / 'mlflow.db'}")
         mlflow.set_experiment("bench")
@@ -158,6 +170,7 @@ class Mlflow(Null):
 
         def log(d: dict[str, float]) -> None:
             log_metrics(d, step=next(step))
+
         return log
 
     def finish(self) -> None:
@@ -173,6 +186,7 @@ class Trackio(Null):
 
     def init(self, config: dict[str, Any]) -> None:
         import trackio
+
         self.mod = trackio
         self.run = trackio.init(project="bench", name="bench-run", config=config)
 
@@ -184,21 +198,32 @@ class Trackio(Null):
 
     def read_back(self, keys: list[str]) -> int | None:
         from trackio.sqlite_storage import SQLiteStorage
+
         rows = SQLiteStorage.get_logs(project="bench", run="bench-run")
         return sum(1 for row in rows for k in row if k in keys)
 
 
-ADAPTERS = {"null": Null, "tracklet": Tracklet, "wandb": Wandb, "mlflow": Mlflow,
-            "trackio": Trackio}
+ADAPTERS = {
+    "null": Null,
+    "tracklet": Tracklet,
+    "wandb": Wandb,
+    "mlflow": Mlflow,
+    "trackio": Trackio,
+}
 
 
 def env_for(tracker: str, tmp: Path) -> dict[str, str]:
     """Environment the parent gives the child: every tracker writes only under tmp."""
     env = {"HF_HUB_OFFLINE": "1", "TRACKLET_DIR": str(tmp)}
     if tracker == "wandb":
-        env |= {"WANDB_MODE": "offline", "WANDB_DIR": str(tmp), "WANDB_SILENT": "true",
-                "WANDB_CACHE_DIR": str(tmp / ".cache"), "WANDB_CONFIG_DIR": str(tmp / ".config"),
-                "WANDB_DATA_DIR": str(tmp / ".data")}
+        env |= {
+            "WANDB_MODE": "offline",
+            "WANDB_DIR": str(tmp),
+            "WANDB_SILENT": "true",
+            "WANDB_CACHE_DIR": str(tmp / ".cache"),
+            "WANDB_CONFIG_DIR": str(tmp / ".config"),
+            "WANDB_DATA_DIR": str(tmp / ".data"),
+        }
     if tracker == "trackio":
         env |= {"TRACKIO_DIR": str(tmp / "trackio"), "GRADIO_ANALYTICS_ENABLED": "False"}
     return env
@@ -207,10 +232,14 @@ def env_for(tracker: str, tmp: Path) -> dict[str, str]:
 def lat_stats(lat: list[int]) -> dict[str, float | int]:
     s = sorted(lat)
     n = len(s)
-    return {"mean_us": sum(s) / n / 1e3, "p50_us": s[n // 2] / 1e3,
-            "p99_us": s[min(n - 1, int(n * 0.99))] / 1e3, "max_us": s[-1] / 1e3,
-            "over_1ms": sum(1 for x in s if x > 1_000_000),
-            "over_5ms": sum(1 for x in s if x > 5_000_000)}
+    return {
+        "mean_us": sum(s) / n / 1e3,
+        "p50_us": s[n // 2] / 1e3,
+        "p99_us": s[min(n - 1, int(n * 0.99))] / 1e3,
+        "max_us": s[-1] / 1e3,
+        "over_1ms": sum(1 for x in s if x > 1_000_000),
+        "over_5ms": sum(1 for x in s if x > 5_000_000),
+    }
 
 
 def run_log(a: Null, steps: int, metrics: int) -> dict[str, Any]:
@@ -236,10 +265,19 @@ def run_log(a: Null, steps: int, metrics: int) -> dict[str, Any]:
     t = ns()
     n = a.read_back(keys)
     read_ns = ns() - t
-    return {"init_ms": init_ns / 1e6, "log": lat_stats(lat), "loop_s": loop_ns / 1e9,
-            "finish_ms": finish_ns / 1e6, "read_ms": read_ns / 1e6 if n is not None else None,
-            "read_points": n, "expected_points": steps * metrics, "run_bytes": a.run_bytes(),
-            "dir_bytes": tree_bytes(a.tmp), "peak_rss": peak_rss(), "children_rss": kids}
+    return {
+        "init_ms": init_ns / 1e6,
+        "log": lat_stats(lat),
+        "loop_s": loop_ns / 1e9,
+        "finish_ms": finish_ns / 1e6,
+        "read_ms": read_ns / 1e6 if n is not None else None,
+        "read_points": n,
+        "expected_points": steps * metrics,
+        "run_bytes": a.run_bytes(),
+        "dir_bytes": tree_bytes(a.tmp),
+        "peak_rss": peak_rss(),
+        "children_rss": kids,
+    }
 
 
 def run_ingest(a: Null, steps: int, metrics: int) -> dict[str, Any]:
@@ -269,37 +307,40 @@ def run_ingest(a: Null, steps: int, metrics: int) -> dict[str, Any]:
     n = a.read_back(keys)
     read_s = time.perf_counter() - t
     points = steps * metrics
-    return {"points": points, "log_s": t_logged - t0, "finish_s": t_done - t_logged,
-            "total_s": t_done - t0, "points_per_s": points / (t_done - t0),
-            "read_s": read_s, "read_points": n, "run_bytes": a.run_bytes(),
-            "peak_rss": peak_rss(), "rss_samples": samples}
-
-
-def measure_import(tracker: str) -> dict[str, Any]:
-    mod = MODULES[tracker]
-    t = time.perf_counter_ns()
-    if mod:
-        __import__(mod)
-    return {"import_ms": (time.perf_counter_ns() - t) / 1e6}
+    return {
+        "points": points,
+        "log_s": t_logged - t0,
+        "finish_s": t_done - t_logged,
+        "total_s": t_done - t0,
+        "points_per_s": points / (t_done - t0),
+        "log_points_per_s": points / (t_logged - t0),
+        "read_s": read_s,
+        "read_points": n,
+        "run_bytes": a.run_bytes(),
+        "peak_rss": peak_rss(),
+        "rss_samples": samples,
+        "phases": {
+            "log_start": t0 - t_start,
+            "log_end": t_logged - t_start,
+            "finish_end": t_done - t_start,
+        },
+    }
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("tracker", choices=sorted(ADAPTERS))
-    p.add_argument("--mode", choices=["log", "ingest", "import"], default="log")
+    p.add_argument("--mode", choices=["log", "ingest"], default="log")
     p.add_argument("--steps", type=int, default=10_000)
     p.add_argument("--metrics", type=int, default=10)
-    p.add_argument("--dir", type=Path, default=None)
+    p.add_argument("--dir", type=Path, required=True)
     args = p.parse_args()
-    if args.mode == "import":
-        out = measure_import(args.tracker)
-    else:
-        tmp = args.dir.resolve()
-        tmp.mkdir(parents=True, exist_ok=True)
-        os.chdir(tmp)  # e.g. mlflow's default artifact root is relative to the cwd
-        a = ADAPTERS[args.tracker](tmp)
-        fn = run_log if args.mode == "log" else run_ingest
-        out = fn(a, args.steps, args.metrics)
+    tmp = args.dir.resolve()
+    tmp.mkdir(parents=True, exist_ok=True)
+    os.chdir(tmp)  # e.g. mlflow's default artifact root is relative to the cwd
+    a = ADAPTERS[args.tracker](tmp)
+    fn = run_log if args.mode == "log" else run_ingest
+    out = fn(a, args.steps, args.metrics)
     out["version"] = version(args.tracker)
     sys.stdout.flush()
     sys.__stdout__.write(MARK + json.dumps(out) + "\n")

@@ -6,11 +6,11 @@ that is safe to show and says what to do::
 
     TrackletError                    tracklet_error        500
     ├── UsageError                   usage_error           400   wrong call order or arguments
-    │   └── NotInitializedError      not_initialized       400   log() before init()
-    │   └── RunFinishedError         run_finished          400   log() after finish()
+    │   ├── NotInitializedError  not_initialized       400   log() before init()
+    │   └── RunFinishedError     run_finished          400   log() after finish()
     ├── ValidationError              invalid_value         400   a key or value we cannot store
     ├── NotFoundError                not_found             404   no such project, run, ...
-    ├── ConflictError                conflict              409   e.g. resume="never" on an existing id
+    ├── ConflictError                conflict              409   resume="never", id taken
     ├── StoreError                   store_error           503   the database failed (retryable)
     └── RunLogError                  run_log_error         500   a run log that cannot be read
 

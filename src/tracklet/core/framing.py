@@ -5,7 +5,11 @@ A run log is one *segment*: the records one process wrote for one run::
     file    := header frame*
     header  := b"TLOG" u16 version u32 header_len header_json
     frame   := u32 payload_len u32 crc32(payload) payload          (little endian)
-    payload := msgpack of one Record (see ``records``)
+    payload := msgpack array of Records (see ``records``), each with its own seq
+
+A frame holds the batch of records the writer wrote at once, so the checksum and the
+framing cost are paid per batch, not per record. Array-like records are msgpack arrays
+``[tag, seq, ts, ...]``: the writer may encode plain tuples of that shape.
 
 ``decode_frames`` stops at the first frame that is incomplete or fails its CRC and says
 where, so a torn tail (a crash mid-write) costs at most that frame and whatever follows.
@@ -18,6 +22,8 @@ import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
 import msgspec
 
 from tracklet.core.records import Record
@@ -29,7 +35,7 @@ _HEAD = struct.Struct("<4sHI")
 _FRAME = struct.Struct("<II")
 
 _encoder = msgspec.msgpack.Encoder()
-_decoder: msgspec.msgpack.Decoder[Record] = msgspec.msgpack.Decoder(Record)  # type: ignore[arg-type]
+_decoder = msgspec.msgpack.Decoder(list[Record])
 
 
 def encode_header(header: SegmentHeader) -> bytes:
@@ -62,13 +68,12 @@ def decode_header(buf: bytes) -> tuple[SegmentHeader, int] | None:
     return header, end
 
 
-def encode_frame(record: Record) -> bytes:
-    payload = _encoder.encode(record)
+def encode_frames(records: Sequence[Record | tuple[Any, ...]]) -> bytes:
+    """One frame holding ``records`` (Record structs or tuples of the same wire shape)."""
+    if not records:
+        return b""
+    payload = _encoder.encode(records)
     return _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
-
-
-def encode_frames(records: Sequence[Record]) -> bytes:
-    return b"".join([encode_frame(r) for r in records])
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ def decode_frames(buf: bytes | memoryview, start: int = 0, limit: int | None = N
         if zlib.crc32(payload) != crc:
             return Decoded(out, pos - start, "checksum mismatch")
         try:
-            out.append(_decoder.decode(payload))
+            out.extend(_decoder.decode(payload))
         except msgspec.DecodeError as exc:
             return Decoded(out, pos - start, f"undecodable record ({exc})")
         pos = body + length

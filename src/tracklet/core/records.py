@@ -7,7 +7,7 @@ the run log and ships them; stores apply each ``(run, segment, seq)`` exactly on
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import msgspec
 
@@ -114,19 +114,10 @@ class RunFinish(msgspec.Struct, tag="finish", array_like=True):
     dropped: int = 0
 
 
-Record = Union[
-    RunStart,
-    RunUpdate,
-    Metadata,
-    History,
-    System,
-    Console,
-    ConfigUpdate,
-    SummaryUpdate,
-    DefineMetric,
-    Heartbeat,
-    RunFinish,
-]
+Record = (
+    RunStart | RunUpdate | Metadata | History | System | Console | ConfigUpdate | SummaryUpdate
+    | DefineMetric | Heartbeat | RunFinish
+)
 
 RUN_STATES = ("running", "finished", "failed", "crashed", "killed")
 FINAL_STATES = ("finished", "failed", "crashed", "killed")

@@ -22,12 +22,11 @@ class StepTracker:
         self.pending: dict[str, float] = {}
 
     def add(self, values: dict[str, float], step: int | None, commit: bool) -> None:
-        if step is not None:
-            if step != self.step:
-                if self.pending:
-                    self._emit(self.step, self.pending)
-                    self.pending = {}
-                self.step = step
+        if step is not None and step != self.step:
+            if self.pending:
+                self._emit(self.step, self.pending)
+                self.pending = {}
+            self.step = step
         if self.pending:
             self.pending.update(values)
         else:

@@ -61,21 +61,31 @@ def to_number(key: str, value: object) -> float:
     )
 
 
+_PLAIN = frozenset((float, int))
+
+
 class MetricCoercer:
     """Flattens nested dicts to ``a/b`` keys and turns values into floats."""
 
-    __slots__ = ("_known",)
+    __slots__ = ("_flat", "_known")
 
     def __init__(self) -> None:
         self._known: set[str] = set()
+        self._flat: set[str] = set()  # top-level keys seen with plain number values
 
     def coerce(self, data: Mapping[str, Any]) -> dict[str, float]:
+        # fast path, all in C: a plain dict of known keys whose values are floats or ints
+        if type(data) is dict and data.keys() <= self._flat and _PLAIN.issuperset(
+                map(type, data.values())):
+            return data.copy()
         if not isinstance(data, Mapping):
             raise TypeError(
                 f"log() takes a dict of metric names to values, got {type(data).__name__}"
             )
         out: dict[str, float] = {}
         self._into(data, "", out)
+        if type(data) is dict:
+            self._flat.update(k for k, v in data.items() if type(v) in _PLAIN)
         return out
 
     def _into(self, data: Mapping[str, Any], prefix: str, out: dict[str, float]) -> None:

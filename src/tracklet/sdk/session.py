@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from tracklet.core.segment import SegmentHeader
 from tracklet.core.ids import check_name, check_run_id, new_run_id, new_run_name, new_segment_id
+from tracklet.core.segment import SegmentHeader
 from tracklet.core.values import check_tags, check_text
 from tracklet.errors import ConflictError, NotFoundError, NotInitializedError, UsageError
 from tracklet.sdk.config import as_mapping
@@ -109,13 +109,13 @@ def init(
     project: str | None = None,
     entity: str | None = None,
     name: str | None = None,
-    id: str | None = None,  # noqa: A002 - W&B's keyword
+    id: str | None = None,
     config: Any = None,
     tags: Iterable[str] | None = None,
     notes: str | None = None,
     group: str | None = None,
     job_type: str | None = None,
-    dir: str | os.PathLike[str] | None = None,  # noqa: A002 - W&B's keyword
+    dir: str | os.PathLike[str] | None = None,
     mode: str | None = None,
     resume: bool | str | None = None,
     reinit: bool | str | None = None,

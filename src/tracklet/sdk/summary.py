@@ -90,7 +90,7 @@ class Summary(MutableMapping[str, Any]):
     def __len__(self) -> int:
         return len(self._view())
 
-    def update(self, other: Any = (), /, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
         values = dict(other, **kwargs)
         clean = {check_key(k, what="summary key"): to_json_value(v, path=f"summary.{k}")
                  for k, v in values.items()}

@@ -192,15 +192,14 @@ class Writer:
         for done in barriers:
             done.set()
 
-    def _take(self) -> tuple[list[Record], list[threading.Event]]:
+    def _take(self) -> tuple[list[Record | Item], list[threading.Event]]:
         from tracklet.core import records as r
 
         rare: dict[str, Callable[..., Record]] = {
             "start": r.RunStart, "update": r.RunUpdate, "config": r.ConfigUpdate,
             "summary": r.SummaryUpdate, "define": r.DefineMetric}
-        history, system = r.History, r.System
         queue = self._queue
-        out: list[Record] = []
+        out: list[Record | Item] = []
         barriers: list[threading.Event] = []
         lines: list[tuple[float, str, str]] = []
         seq = self._seq
@@ -211,14 +210,14 @@ class Writer:
             kind = item[0]
             if kind == "h":
                 seq += 1
-                out.append(history(seq, item[1], item[2], item[3]))
+                out.append(("h", seq, item[1], item[2], item[3]))  # a History, as a tuple
                 if self._on_history is not None:
                     self._on_history(item[3], item[2])
             elif kind == "out":
                 lines.append(item[1])
             elif kind == "sys":
                 seq += 1
-                out.append(system(seq, item[1], item[2]))
+                out.append(("sys", seq, item[1], item[2]))
             elif kind == "barrier":
                 barriers.append(item[1])
             elif kind == "meta":
@@ -226,7 +225,8 @@ class Writer:
                 out.append(r.Metadata(seq, item[1], item[2]()))
             elif kind == "finish":
                 seq += 1
-                out.append(r.RunFinish(seq, *item[1:], dropped=self.status.dropped))
+                _, ts, state, exit_code, trace = item
+                out.append(r.RunFinish(seq, ts, state, exit_code, trace, self.status.dropped))
             else:
                 seq += 1
                 out.append(rare[kind](seq, *item[1:]))
@@ -237,7 +237,7 @@ class Writer:
         self._space.set()
         return out, barriers
 
-    def _write(self, records: list[Record]) -> None:
+    def _write(self, records: list[Record | Item]) -> None:
         if self._log is None:
             self.status.unsaved += len(records)
             return

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from tracklet.core.segment import SegmentHeader
 from tracklet.core.records import Record
+from tracklet.core.segment import SegmentHeader
 
 
 class Shipper(Protocol):

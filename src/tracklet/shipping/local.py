@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tracklet.core.segment import SegmentHeader
 from tracklet.core.records import Record
+from tracklet.core.segment import SegmentHeader
 from tracklet.store.base import MetadataStore
 
 

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from tracklet.core.framing import (
     decode_frames,
@@ -41,7 +41,7 @@ class RunLogWriter:
         if self._file.tell() == 0:
             self._file.write(encode_header(header))
 
-    def append(self, records: Sequence[Record]) -> None:
+    def append(self, records: Sequence[Record | tuple[Any, ...]]) -> None:
         self._file.write(encode_frames(records))
 
     def flush(self, *, fsync: bool = False) -> None:

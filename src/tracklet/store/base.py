@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from tracklet.core.segment import SegmentHeader
 from tracklet.core.records import Record
+from tracklet.core.segment import SegmentHeader
 
 
 @dataclass(frozen=True)

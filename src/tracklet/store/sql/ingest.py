@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Insert, Table, and_, func, select, update
+from sqlalchemy import Table, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from tracklet.core.segment import SegmentHeader
 from tracklet.core.records import (
-    Console,
     ConfigUpdate,
+    Console,
     DefineMetric,
     Heartbeat,
     History,
@@ -26,13 +24,13 @@ from tracklet.core.records import (
     SummaryUpdate,
     System,
 )
+from tracklet.core.segment import SegmentHeader
 from tracklet.core.summary import MetricDef, MetricDefs, MetricStats, build_summary
 from tracklet.store.sql.schema import (
     KIND_HISTORY,
     KIND_SYSTEM,
     console_lines,
     metric_keys,
-    points,
     projects,
     run_segments,
     runs,
@@ -60,7 +58,7 @@ def deep_merge(base: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 def _project_id(conn: Connection, entity: str, name: str, now: float) -> int:
-    ins: Insert = dialect_insert(conn, projects).values(
+    ins = dialect_insert(conn, projects).values(
         entity=entity, name=name, created_at=now, updated_at=now)
     conn.execute(ins.on_conflict_do_nothing(index_elements=["entity", "name"]))
     conn.execute(update(projects).where(projects.c.entity == entity, projects.c.name == name)
@@ -82,7 +80,9 @@ def _run_row(conn: Connection, header: SegmentHeader, now: float) -> dict[str, A
                   state="running", created_at=now, heartbeat_at=now, config={},
                   config_locked=[], summary={}, summary_overrides={}, metric_defs=[],
                   run_metadata={}, dropped=0)
-    uid = conn.execute(runs.insert().values(**values)).inserted_primary_key[0]
+    key = conn.execute(runs.insert().values(**values)).inserted_primary_key
+    assert key is not None
+    uid = key[0]
     return {**values, "uid": uid, "group_name": None, "job_type": None, "notes": None,
             "finished_at": None, "exit_code": None, "traceback": None, "last_step": None}
 
@@ -93,7 +93,9 @@ class _Batch:
     def __init__(self, run: dict[str, Any]) -> None:
         self.run = run
         self.changes: dict[str, Any] = {}
-        self.points: dict[tuple[str, int], list[tuple[int, float, float]]] = defaultdict(list)
+        # (key, kind) -> (steps, timestamps, values)
+        self.points: dict[tuple[str, int], tuple[list[int], list[float], list[float]]] = (
+            defaultdict(lambda: ([], [], [])))
         self.lines: list[tuple[float, str, str]] = []
         self.summary_dirty = False
         self.max_ts = 0.0
@@ -107,14 +109,21 @@ class _Batch:
 
 def _apply(batch: _Batch, rec: Record) -> None:
     if isinstance(rec, History):
+        step, ts = rec.step, rec.ts
         for key, value in rec.values.items():
-            batch.points[(key, KIND_HISTORY)].append((rec.step, rec.ts, value))
+            series = batch.points[(key, KIND_HISTORY)]
+            series[0].append(step)
+            series[1].append(ts)
+            series[2].append(value)
         last = batch.get("last_step")
         batch.set("last_step", rec.step if last is None else max(last, rec.step))
     elif isinstance(rec, System):
-        step = int(rec.ts * 1000)
+        step, ts = int(rec.ts * 1000), rec.ts
         for key, value in rec.values.items():
-            batch.points[(key, KIND_SYSTEM)].append((step, rec.ts, value))
+            series = batch.points[(key, KIND_SYSTEM)]
+            series[0].append(step)
+            series[1].append(ts)
+            series[2].append(value)
     elif isinstance(rec, Console):
         batch.lines.extend(rec.lines)
     elif isinstance(rec, RunStart):
@@ -162,6 +171,13 @@ def _apply(batch: _Batch, rec: Record) -> None:
     batch.max_ts = max(batch.max_ts, rec.ts)
 
 
+def _upsert_points_sql(conn: Connection) -> str:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return (f"INSERT INTO points (key_id, step, ts, value) VALUES ({mark}, {mark}, {mark}, "
+            f"{mark}) ON CONFLICT (key_id, step) DO UPDATE SET ts = excluded.ts, "
+            "value = excluded.value")
+
+
 def _write_points(conn: Connection, batch: _Batch) -> None:
     uid = batch.run["uid"]
     wanted = {key for key, _ in batch.points}
@@ -176,22 +192,19 @@ def _write_points(conn: Connection, batch: _Batch) -> None:
             select(metric_keys).where(metric_keys.c.run_uid == uid,
                                       metric_keys.c.key.in_([m["key"] for m in missing])))
             .mappings()})
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, int, float, float | None]] = []
     stats_rows: list[dict[str, Any]] = []
     for (key, _kind), pts in batch.points.items():
         row = existing[key]
-        stats = MetricStats.from_row(row)
         key_id = row["id"]
-        for step, ts, value in pts:
-            stats.add(step, value)
-            rows.append({"key_id": key_id, "step": step, "ts": ts,
-                         "value": None if math.isnan(value) else value})
+        steps, stamps, values = pts
+        stats = MetricStats.from_row(row)
+        stats.add_many(steps, values)
+        # SQLite has no NaN: NULL stands for it (a logged None never becomes a point)
+        rows.extend(zip([key_id] * len(steps), steps, stamps,
+                        [v if v == v else None for v in values]))
         stats_rows.append({"b_id": key_id, **stats.to_row()})
-    ins = dialect_insert(conn, points)
-    conn.execute(ins.on_conflict_do_update(
-        index_elements=["key_id", "step"], set_={"ts": ins.excluded.ts,
-                                                 "value": ins.excluded.value}), rows)
-    from sqlalchemy import bindparam
+    conn.exec_driver_sql(_upsert_points_sql(conn), rows)
     conn.execute(update(metric_keys).where(metric_keys.c.id == bindparam("b_id")),
                  stats_rows)
     batch.summary_dirty = True

@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import OperationalError
 
-from tracklet.core.segment import SegmentHeader
 from tracklet.core.records import Record
+from tracklet.core.segment import SegmentHeader
 from tracklet.errors import NotFoundError, StoreError, ValidationError
 from tracklet.store.base import (
     ConsoleLine,
@@ -268,6 +268,6 @@ class SqlMetadataStore:
 
     def _has_tag(self, tag: str) -> ColumnElement[bool]:
         if self._read.dialect.name == "postgresql":
-            return runs.c.tags.contains([tag])  # type: ignore[no-any-return]
+            return runs.c.tags.contains([tag])
         each = func.json_each(runs.c.tags).table_valued("value")
         return exists(select(literal(1)).select_from(each).where(each.c.value == tag))

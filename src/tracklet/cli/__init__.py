@@ -1,0 +1,1 @@
+"""The ``tracklet`` command: one module per command group, wired together in ``main``."""

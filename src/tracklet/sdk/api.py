@@ -26,6 +26,7 @@ from tracklet.store.base import (
     Series,
 )
 
+SCAN_BLOCK = 20_000  # steps read per query by scan_history
 _MONGO_OPS = {"$eq": "=", "$ne": "!=", "$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">=",
               "$in": "in", "$contains": "contains"}
 
@@ -253,10 +254,11 @@ class ApiRun:
         if not wanted:
             return
         lo = min_step if min_step is not None else 0
+        block = max(page_size, SCAN_BLOCK)  # fewer, larger reads; page_size is a hint
         while True:
-            rows = self._rows(wanted, lo, None if page_size <= 0 else page_size, max_step)
+            rows = self._rows(wanted, lo, block, max_step)
             yield from rows
-            if not rows or page_size <= 0 or len(rows) < page_size:
+            if not rows or len(rows) < block:
                 return
             lo = rows[-1]["_step"] + 1
 
@@ -292,6 +294,16 @@ class ApiRun:
                 cut = min(full)
                 series_list = [_clip(s, cut) for s in series_list]
         created = self._info.created_at
+        if series_list and all(s.steps == series_list[0].steps for s in series_list[1:]):
+            # every key has the same steps (the usual case): build rows with zip, in C
+            first = series_list[0]
+            names = ["_step", "_timestamp", *(s.key for s in series_list)]
+            rows_ = [dict(zip(names, cols)) for cols in zip(
+                first.steps, [max(t) for t in zip(*(s.timestamps for s in series_list))],
+                *(s.values for s in series_list))]
+            for row in rows_:
+                row["_runtime"] = row["_timestamp"] - created
+            return rows_
         rows: dict[int, dict[str, Any]] = {}
         for series in series_list:
             key = series.key

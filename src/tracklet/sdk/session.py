@@ -28,11 +28,11 @@ from tracklet.sdk.run import Run, RunFields, run_dir
 from tracklet.sdk.settings import Settings
 from tracklet.sdk.summary import SummaryTracker
 from tracklet.sdk.termlog import termwarn
+from tracklet.sdk.writer import Writer
 
 if TYPE_CHECKING:
     from tracklet.sdk.resume import PreviousRun
-from tracklet.sdk.writer import Writer
-from tracklet.shipping.base import Shipper
+    from tracklet.shipping.base import Shipper  # imports msgspec: type checking only
 
 RESUME_MODES = ("allow", "must", "never", "auto")
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 Item = tuple[Any, ...]
 STORE_RETRY_SECONDS = 2.0
 BATCH = 512  # records built per GIL hold before yielding to the training thread
+SHIP_CHUNK = 64 * 1024  # run-log bytes per store transaction: short GIL holds, no stalls
 
 
 @dataclass
@@ -264,10 +265,11 @@ class Writer:
             self._reader = RunLogReader(self._log.path)
         try:
             while True:
-                records = self._reader.read()
+                records = self._reader.read(SHIP_CHUNK)
                 pending = [r for r in records if r.seq > self.status.shipped_seq]
                 if pending:
                     self.status.shipped_seq = self._shipper.ship(self.header, pending)
+                    time.sleep(0)
                 if not records:
                     break
         except Exception as exc:

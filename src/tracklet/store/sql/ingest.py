@@ -10,6 +10,7 @@ from sqlalchemy import Table, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from tracklet.core.chunks import pack_chunk, sort_points
 from tracklet.core.records import (
     ConfigUpdate,
     Console,
@@ -34,6 +35,7 @@ from tracklet.store.sql.schema import (
     projects,
     run_segments,
     runs,
+    series_chunks,
 )
 
 _RUN_FIELDS = {"name": "name", "group": "group_name", "job_type": "job_type", "tags": "tags",
@@ -93,10 +95,10 @@ class _Batch:
     def __init__(self, run: dict[str, Any]) -> None:
         self.run = run
         self.changes: dict[str, Any] = {}
-        # (key, kind) -> (steps, timestamps, values)
-        self.points: dict[tuple[str, int], tuple[list[int], list[float], list[float]]] = (
-            defaultdict(lambda: ([], [], [])))
+        # (key, kind) -> [(step, ts, value), ...]
+        self.points: dict[tuple[str, int], list[tuple[int, float, float]]] = defaultdict(list)
         self.lines: list[tuple[float, str, str]] = []
+        self.history: list[History] = []
         self.summary_dirty = False
         self.max_ts = 0.0
 
@@ -109,21 +111,13 @@ class _Batch:
 
 def _apply(batch: _Batch, rec: Record) -> None:
     if isinstance(rec, History):
-        step, ts = rec.step, rec.ts
-        for key, value in rec.values.items():
-            series = batch.points[(key, KIND_HISTORY)]
-            series[0].append(step)
-            series[1].append(ts)
-            series[2].append(value)
+        batch.history.append(rec)
         last = batch.get("last_step")
         batch.set("last_step", rec.step if last is None else max(last, rec.step))
     elif isinstance(rec, System):
-        step, ts = int(rec.ts * 1000), rec.ts
+        step, ts, points = int(rec.ts * 1000), rec.ts, batch.points
         for key, value in rec.values.items():
-            series = batch.points[(key, KIND_SYSTEM)]
-            series[0].append(step)
-            series[1].append(ts)
-            series[2].append(value)
+            points[(key, KIND_SYSTEM)].append((step, ts, value))
     elif isinstance(rec, Console):
         batch.lines.extend(rec.lines)
     elif isinstance(rec, RunStart):
@@ -171,11 +165,23 @@ def _apply(batch: _Batch, rec: Record) -> None:
     batch.max_ts = max(batch.max_ts, rec.ts)
 
 
-def _upsert_points_sql(conn: Connection) -> str:
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    return (f"INSERT INTO points (key_id, step, ts, value) VALUES ({mark}, {mark}, {mark}, "
-            f"{mark}) ON CONFLICT (key_id, step) DO UPDATE SET ts = excluded.ts, "
-            "value = excluded.value")
+def _gather_history(batch: _Batch) -> None:
+    """Turn History records into per-key point lists, transposing runs of records that
+    log the same keys in one C-speed ``zip`` (the common case: the same dict each step)."""
+    points = batch.points
+    i, records = 0, batch.history
+    while i < len(records):
+        keys = tuple(records[i].values)
+        j = i + 1
+        while j < len(records) and tuple(records[j].values) == keys:
+            j += 1
+        group = records[i:j]
+        steps = [r.step for r in group]
+        stamps = [r.ts for r in group]
+        for key, column in zip(keys, zip(*[r.values.values() for r in group])):
+            points[(key, KIND_HISTORY)].extend(zip(steps, stamps, column))
+        i = j
+    batch.history = []
 
 
 def _write_points(conn: Connection, batch: _Batch) -> None:
@@ -192,19 +198,17 @@ def _write_points(conn: Connection, batch: _Batch) -> None:
             select(metric_keys).where(metric_keys.c.run_uid == uid,
                                       metric_keys.c.key.in_([m["key"] for m in missing])))
             .mappings()})
-    rows: list[tuple[int, int, float, float | None]] = []
+    chunks: list[dict[str, Any]] = []
     stats_rows: list[dict[str, Any]] = []
     for (key, _kind), pts in batch.points.items():
         row = existing[key]
-        key_id = row["id"]
-        steps, stamps, values = pts
+        steps, stamps, values = sort_points(*(list(col) for col in zip(*pts)))
         stats = MetricStats.from_row(row)
         stats.add_many(steps, values)
-        # SQLite has no NaN: NULL stands for it (a logged None never becomes a point)
-        rows.extend(zip([key_id] * len(steps), steps, stamps,
-                        [v if v == v else None for v in values]))
-        stats_rows.append({"b_id": key_id, **stats.to_row()})
-    conn.exec_driver_sql(_upsert_points_sql(conn), rows)
+        chunks.append({"key_id": row["id"], "min_step": steps[0], "max_step": steps[-1],
+                       "count": len(steps), "data": pack_chunk(steps, stamps, values)})
+        stats_rows.append({"b_id": row["id"], **stats.to_row()})
+    conn.execute(series_chunks.insert(), chunks)
     conn.execute(update(metric_keys).where(metric_keys.c.id == bindparam("b_id")),
                  stats_rows)
     batch.summary_dirty = True
@@ -247,6 +251,8 @@ def apply_records(conn: Connection, header: SegmentHeader, records: Sequence[Rec
         applied = rec.seq
     if last_seq is not None and applied == last_seq:
         return applied
+    if batch.history:
+        _gather_history(batch)
     if batch.points:
         _write_points(conn, batch)
     if batch.lines:

@@ -3,8 +3,9 @@
 Alembic revisions in ``migrations/versions`` create and change these tables; a test checks
 that the migrated database matches this module exactly. ``SCHEMA_REVISION`` is the head.
 
-NaN metric values are stored as NULL (SQLite cannot store NaN); readers turn NULL back
-into NaN. A logged ``None`` never becomes a point, so NULL is unambiguous.
+History is kept in ``series_chunks``: one row per (key, ingest batch) holding that batch's
+points packed as arrays (see ``tracklet.core.chunks``), NaN included. Statistics columns
+of ``metric_keys`` that are NULL while ``count`` > 0 stand for NaN (SQLite has no NaN).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -103,16 +105,18 @@ metric_keys = Table(
     UniqueConstraint("run_uid", "key", name="uq_metric_keys_run_key"),
 )
 
-points = Table(
-    "points",
+series_chunks = Table(
+    "series_chunks",
     metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
     Column("key_id", Integer, ForeignKey("metric_keys.id", ondelete="CASCADE"),
-           primary_key=True),
-    Column("step", BigInteger, primary_key=True),
-    Column("ts", Float, nullable=False),
-    Column("value", Float),
-    sqlite_with_rowid=False,
+           nullable=False),
+    Column("min_step", BigInteger, nullable=False),
+    Column("max_step", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )
+Index("ix_series_chunks_key_step", series_chunks.c.key_id, series_chunks.c.min_step)
 
 console_lines = Table(
     "console_lines",

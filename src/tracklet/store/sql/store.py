@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import math
+import bisect
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import OperationalError
 
+from tracklet.core.chunks import merge_chunks, unpack_chunk
 from tracklet.core.records import Record
 from tracklet.core.segment import SegmentHeader
 from tracklet.errors import NotFoundError, StoreError, ValidationError
@@ -40,10 +41,10 @@ from tracklet.store.sql.schema import (
     KIND_SYSTEM,
     console_lines,
     metric_keys,
-    points,
     projects,
     run_segments,
     runs,
+    series_chunks,
 )
 
 _COLUMNS = {"state": runs.c.state, "group": runs.c.group_name, "job_type": runs.c.job_type,
@@ -100,7 +101,7 @@ class SqlMetadataStore:
         with self._write.begin() as conn:
             uid = self._uid(conn, run)
             keys = select(metric_keys.c.id).where(metric_keys.c.run_uid == uid)
-            conn.execute(delete(points).where(points.c.key_id.in_(keys)))
+            conn.execute(delete(series_chunks).where(series_chunks.c.key_id.in_(keys)))
             conn.execute(delete(metric_keys).where(metric_keys.c.run_uid == uid))
             conn.execute(delete(console_lines).where(console_lines.c.run_uid == uid))
             conn.execute(delete(run_segments).where(run_segments.c.run_uid == uid))
@@ -178,23 +179,40 @@ class SqlMetadataStore:
             uid = self._uid(conn, run)
             ids = dict(conn.execute(select(metric_keys.c.key, metric_keys.c.id).where(
                 metric_keys.c.run_uid == uid, metric_keys.c.key.in_(list(keys)))).all())
-            out: list[Series] = []
-            for key in keys:
-                if key not in ids:
-                    continue
-                query = select(points.c.step, points.c.ts, points.c.value).where(
-                    points.c.key_id == ids[key])
-                if min_step is not None:
-                    query = query.where(points.c.step >= min_step)
-                if max_step is not None:
-                    query = query.where(points.c.step <= max_step)
-                query = query.order_by(points.c.step)
-                if limit is not None:
-                    query = query.limit(limit)
-                rows = conn.execute(query).all()
-                out.append(Series(key, [r[0] for r in rows], [r[1] for r in rows],
-                                  [math.nan if r[2] is None else r[2] for r in rows]))
-        return out
+            return [self._series(conn, key, ids[key], min_step, max_step, limit)
+                    for key in keys if key in ids]
+
+    @staticmethod
+    def _series(conn: Any, key: str, key_id: int, lo: int | None, hi: int | None,
+                limit: int | None) -> Series:
+        query = select(series_chunks.c.id, series_chunks.c.min_step, series_chunks.c.max_step,
+                       series_chunks.c.count, series_chunks.c.data).where(
+            series_chunks.c.key_id == key_id)
+        if lo is not None:
+            query = query.where(series_chunks.c.max_step >= lo)
+        if hi is not None:
+            query = query.where(series_chunks.c.min_step <= hi)
+        if limit is None:
+            picked = list(conn.execute(query))
+        else:
+            # in step order, stop once no further chunk can hold one of the first `limit`
+            picked, taken, bound = [], 0, None
+            for r in conn.execute(query.order_by(series_chunks.c.min_step)):
+                if bound is not None and r.min_step > bound:
+                    break
+                picked.append(r)
+                taken += r.count
+                if taken >= limit and bound is None:
+                    bound = max(p.max_step for p in picked)
+        picked.sort(key=lambda r: r.id)  # write order: the last write of a step wins
+        steps, stamps, values = merge_chunks(unpack_chunk(r.data, r.count) for r in picked)
+        start = 0 if lo is None else bisect.bisect_left(steps, lo)
+        end = len(steps) if hi is None else bisect.bisect_right(steps, hi)
+        if limit is not None:
+            end = min(end, start + limit)
+        if (start, end) != (0, len(steps)):
+            steps, stamps, values = steps[start:end], stamps[start:end], values[start:end]
+        return Series(key, steps, stamps, values)
 
     def read_console(self, run: RunRef, *, offset: int = 0, limit: int = 1000,
                      search: str | None = None) -> list[ConsoleLine]:

@@ -1,4 +1,4 @@
-"""Initial schema: projects, runs, segments, metric keys, points, console lines.
+"""Initial schema: projects, runs, segments, metric keys, series chunks, console lines.
 
 Revision ID: 0001
 Revises:
@@ -84,14 +84,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("run_uid", "key", name="uq_metric_keys_run_key"),
     )
     op.create_table(
-        "points",
+        "series_chunks",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("key_id", sa.Integer, sa.ForeignKey("metric_keys.id", ondelete="CASCADE"),
-                  primary_key=True),
-        sa.Column("step", sa.BigInteger, primary_key=True),
-        sa.Column("ts", sa.Float, nullable=False),
-        sa.Column("value", sa.Float),
-        sqlite_with_rowid=False,
+                  nullable=False),
+        sa.Column("min_step", sa.BigInteger, nullable=False),
+        sa.Column("max_step", sa.BigInteger, nullable=False),
+        sa.Column("count", sa.Integer, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
     )
+    op.create_index("ix_series_chunks_key_step", "series_chunks", ["key_id", "min_step"])
     op.create_table(
         "console_lines",
         sa.Column("run_uid", sa.Integer, sa.ForeignKey("runs.uid", ondelete="CASCADE"),
@@ -105,5 +107,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("console_lines", "points", "metric_keys", "run_segments", "runs", "projects"):
+    for table in ("console_lines", "series_chunks", "metric_keys", "run_segments", "runs",
+                  "projects"):
         op.drop_table(table)

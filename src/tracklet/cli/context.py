@@ -119,8 +119,6 @@ def find_run(api: Api, location: str, path: str) -> ApiRun:
             found.append(api.run(f"{entity}/{project}/{run_id}"))
         except NotFoundError:
             continue
-        except ValueError:  # not a valid run id or name: nothing can match
-            break
     if len(found) == 1 or (found and len(parts) == 2):
         return found[0]
     if len(found) > 1:

@@ -56,19 +56,22 @@ def plan_for(index: int) -> Plan:
 
 
 @click.command()
-@click.option("--project", default="demo", show_default=True, help="Project to log into.")
+@click.option("--project", default="demo", show_default=True, metavar="NAME",
+              help="Project to log into.")
 @click.option("--runs", "count", default=6, show_default=True, type=click.IntRange(1, 100),
-              help="How many runs to log.")
+              metavar="N", help="How many runs to log.")
 @click.option("--steps", default=2000, show_default=True, type=click.IntRange(10, 1_000_000),
-              help="Training steps per run.")
+              metavar="N", help="Training steps per run.")
 @click.option("--open/--no-open", "open_ui", default=True, show_default=True,
               help="Open the dashboard afterwards (it arrives with the web UI; until then "
                    "this only says so).")
 @pass_cli
 def demo(cli: CliContext, project: str, count: int, steps: int, open_ui: bool) -> None:
-    """Log a demo project: several runs with different configs, metrics and system metrics.
+    """Log a demo project through the Python SDK.
 
-    Takes about a second per run.
+    Several runs with different configs (optimizer, learning rate, batch size, model
+    size), train and eval curves, a learning-rate schedule, tags, groups and system
+    metrics. Takes about a second per run.
     """
     import tracklet
 
@@ -77,6 +80,7 @@ def demo(cli: CliContext, project: str, count: int, steps: int, open_ui: bool) -
     click.echo(f"logging {count} runs of {steps} steps into project {project!r} "
                f"in {cli.location}")
     last_id = ""
+    ids: list[str] = []
     for index in range(count):
         plan = plan_for(index)
         try:
@@ -96,6 +100,8 @@ def demo(cli: CliContext, project: str, count: int, steps: int, open_ui: bool) -
             else f"finished, best eval/accuracy {best:.3f}"
         click.echo(f"  [{index + 1}/{count}] {run.id}  {plan.name:<28} {outcome}")
         last_id = run.id
+        ids.append(run.id)
+    _show(cli, project, ids)
     flag = cli.dir_flag()
     click.echo(f"\nThe runs are in {cli.location} (run logs in runs/, the store in "
                "tracklet.db). Next:")
@@ -112,6 +118,17 @@ def demo(cli: CliContext, project: str, count: int, steps: int, open_ui: bool) -
                    "web UI.")
     else:
         click.echo("The dashboard (`tracklet ui`) arrives with the web UI.")
+
+
+def _show(cli: CliContext, project: str, ids: list[str]) -> None:
+    """The table `tracklet runs ls` prints, for the runs just logged."""
+    from tracklet.cli.runs import print_table
+
+    with cli.open_api() as api:
+        entity = api.default_entity
+        runs = [api.run(f"{entity}/{project}/{run_id}") for run_id in reversed(ids)]
+        click.echo()
+        print_table(runs, "-created_at")
 
 
 def _config(plan: Plan, steps: int) -> dict[str, Any]:

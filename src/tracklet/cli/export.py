@@ -42,7 +42,12 @@ PARQUET_BATCH = 10_000  # rows per Parquet row group
 @pass_cli
 def export(cli: CliContext, run_path: str, fmt: str | None, output: Path | None,
            keys: str | None, system: bool) -> None:
-    """Write the history of RUN_PATH (entity/project/run_id, project/run_id or run_id)."""
+    """Export a run's history as CSV, JSON Lines or Parquet.
+
+    RUN_PATH is entity/project/run_id, project/run_id or just the run id. Columns are
+    _step, _timestamp, _runtime and one per metric; a metric not logged at a step is
+    left empty, a logged NaN is written as NaN.
+    """
     fmt = fmt or _format_from(output)
     with cli.open_api() as api:
         run = find_run(api, cli.location, run_path)

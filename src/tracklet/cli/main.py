@@ -7,6 +7,8 @@ never a traceback.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,9 @@ class TrackletGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _silence_stdout()  # the reader (e.g. `| head`) is gone: stop quietly
+            ctx.exit(1)
         except TrackletError as exc:
             raise click.ClickException(exc.message) from None
         except OSError as exc:
@@ -34,7 +39,17 @@ class TrackletGroup(click.Group):
             raise click.ClickException(f"{exc.strerror or exc}{where}") from None
 
 
-@click.group(cls=TrackletGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
+        pass
+
+
+@click.group("tracklet", cls=TrackletGroup,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="tracklet",
                       message="%(prog)s %(version)s")
 @click.option("--dir", "data_dir", envvar="TRACKLET_DIR", default=DEFAULT_DIR,

@@ -58,15 +58,18 @@ def parse_filter(text: str) -> dict[str, Any]:
 
 @runs.command("ls")
 @click.argument("project", required=False)
-@click.option("--entity", "-e", help="The entity (user or team) that owns PROJECT.")
+@click.option("--entity", "-e", metavar="ENTITY",
+              help="The entity (user or team) that owns PROJECT.")
 @click.option("--filter", "filters", multiple=True, metavar="KEY=VALUE",
               help="Keep runs where KEY (state, name, group, job_type, tags, config.<key>, "
                    "summary.<key>) equals VALUE; also KEY!=, KEY<, KEY<=, KEY>, KEY>=. "
-                   "Repeat to combine (all must hold).")
+                   "VALUE is JSON when it parses as JSON (numbers, true, \"text\", or a "
+                   "[list] meaning any of), else text. Repeat to combine (all must hold).")
 @click.option("--sort", default="-created_at", show_default=True, metavar="[-]FIELD",
               help="Order by a field (created_at, name, state, config.<key>, "
                    "summary.<key>, ...); a leading '-' sorts descending.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=0),
+              metavar="N",
               help="Show at most this many runs (0: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as a JSON list.")
 @pass_cli
@@ -92,7 +95,7 @@ def list_runs(cli: CliContext, project: str | None, entity: str | None,
             what = "match the filters" if filters else "yet"
             click.echo(f"no runs in {owner}/{name} {what}")
             return
-        _print_table(shown, sort)
+        print_table(shown, sort)
         if more:
             click.echo(f"showing the first {limit} runs; --limit 0 shows all", err=True)
 
@@ -102,7 +105,7 @@ def _summary_columns(shown: Sequence[ApiRun], sort: str) -> list[str]:
     accuracies first."""
     counts: Counter[str] = Counter()
     for run in shown:
-        counts.update(run.summary)
+        counts.update(list(run.summary))
     sorted_by = sort.lstrip("+-")
     first = ""
     if sorted_by.startswith(("summary.", "summary_metrics.")):
@@ -120,7 +123,7 @@ def _summary_cell(value: Any) -> str:
     return format_value(value)
 
 
-def _print_table(shown: Sequence[ApiRun], sort: str) -> None:
+def print_table(shown: Sequence[ApiRun], sort: str) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -218,8 +221,9 @@ def _print_run(run: ApiRun, history: list[str], system: list[str]) -> None:
 
 
 def _metadata_rows(meta: dict[str, Any]) -> list[tuple[str, str]]:
-    rows = [(key, str(meta[key])) for key in ("host", "os", "python", "executable", "cwd",
-                                              "pid", "user", "cpu_count") if key in meta]
+    keys: tuple[str, ...]
+    keys = ("host", "os", "python", "executable", "cwd", "pid", "user", "cpu_count")
+    rows = [(key, str(meta[key])) for key in keys if key in meta]
     if meta.get("argv"):
         rows.append(("command", shlex.join(str(a) for a in meta["argv"])))
     if meta.get("gpu"):

@@ -26,12 +26,13 @@ PROGRESS_FROM = 10  # segments; fewer than this print without a progress bar
                 type=click.Path(path_type=Path))
 @pass_cli
 def sync(cli: CliContext, paths: tuple[Path, ...]) -> None:
-    """Ship run logs into the local store of --dir.
+    """Ship run logs (offline or unfinished runs) into the store.
 
     PATHS are data directories, run directories (DIR/runs/RUN_ID) or single run-log files
-    (*.tlog); the default is the data directory. Use it for runs logged with
-    mode="offline", runs copied from another machine, and runs whose process died before
-    everything was stored. Running it again is safe: it reports "up to date".
+    (*.tlog); the default is the data directory. Records go into the store of --dir.
+    Use it for runs logged with mode="offline", runs copied from another machine, and
+    runs whose process died before everything was stored. Running it again is safe: it
+    reports "up to date".
     """
     from tracklet.shipping.runlog import find_segments
 
@@ -48,18 +49,23 @@ def sync(cli: CliContext, paths: tuple[Path, ...]) -> None:
         return
     shipper = _open_shipper(cli)
     try:
-        shipped, problems = _ship_all(segments, shipper)
+        totals = _ship_all(segments, shipper)
     finally:
         shipper.close()
     total = len(segments)
     noun = "segment" if total == 1 else "segments"
-    if shipped:
-        click.echo(f"synced {total} {noun} into {cli.location}: {shipped} new records")
-    else:
+    if totals["shipped"]:
+        click.echo(f"synced {total} {noun} into {cli.location}: {totals['shipped']} new "
+                   "records")
+    elif not totals["failed"]:
         click.echo(f"everything up to date ({total} {noun})")
-    if problems:
-        click.echo(f"{problems} run log(s) had unreadable parts (see the warnings above); "
-                   "what could be read was shipped", err=True)
+    if totals["problems"]:
+        click.echo(f"{totals['problems']} run log(s) had unreadable parts (see the warnings "
+                   "above); what could be read was shipped", err=True)
+    if totals["failed"]:
+        raise click.ClickException(
+            f"{totals['failed']} run log(s) could not be stored (see the errors above); "
+            "the run logs are kept as they were: fix the cause and run `tracklet sync` again")
 
 
 def _open_shipper(cli: CliContext) -> LocalShipper:
@@ -71,13 +77,15 @@ def _open_shipper(cli: CliContext) -> LocalShipper:
     return LocalShipper(SqlMetadataStore(settings.store_url))
 
 
-def _ship_all(segments: list[Path], shipper: LocalShipper) -> tuple[int, int]:
-    """Ship each segment, printing one line per segment; returns (records, problems)."""
+def _ship_all(segments: list[Path], shipper: LocalShipper) -> Counter[str]:
+    """Ship each segment, printing one line per segment. Returns the counts of records
+    ``shipped``, of segments with unreadable parts (``problems``) and of segments the
+    store refused (``failed``)."""
     from rich.console import Console
 
     err = Console(stderr=True)
     per_run = Counter(p.parent for p in segments)
-    totals = {"shipped": 0, "problems": 0}
+    totals: Counter[str] = Counter()
 
     def ship(path: Path, echo: Callable[[str], None]) -> None:
         from tracklet.shipping.sync import sync_paths
@@ -87,6 +95,11 @@ def _ship_all(segments: list[Path], shipper: LocalShipper) -> tuple[int, int]:
         except OSError as exc:
             totals["problems"] += 1
             echo(f"warning: cannot read {path}: {exc.strerror or exc}")
+            return
+        except Exception as exc:  # one bad segment must not stop the others
+            totals["failed"] += 1
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            echo(f"error: cannot store {path}: {type(exc).__name__}: {reason}")
             return
         for result in results:
             label = result.run_path
@@ -112,4 +125,4 @@ def _ship_all(segments: list[Path], shipper: LocalShipper) -> tuple[int, int]:
     else:
         for path in segments:
             ship(path, lambda text: click.echo(text, err=True))
-    return totals["shipped"], totals["problems"]
+    return totals

@@ -32,12 +32,15 @@ class MetricStats:
     first_step: int | None = None
     last: float | None = None
     last_step: int | None = None
+    max_step: int | None = None
 
     def add(self, step: int, value: float) -> None:
         self.count += 1
         if self.first_step is None:
             self.first, self.first_step = value, step
         self.last, self.last_step = value, step  # the most recently logged, as in W&B
+        if self.max_step is None or step > self.max_step:
+            self.max_step = step
         if math.isnan(value):
             return
         self.finite += 1
@@ -55,11 +58,14 @@ class MetricStats:
         if self.first_step is None:
             self.first, self.first_step = values[0], steps[0]
         self.last, self.last_step = values[-1], steps[-1]
+        top = max(steps)
+        if self.max_step is None or top > self.max_step:
+            self.max_step = top
         finite = [v for v in values if v == v]
         if not finite:
             return
         self.finite += len(finite)
-        self.total += math.fsum(finite) if len(finite) < 16 else sum(finite)
+        self.total += sum(finite)
         lo, hi = min(finite), max(finite)
         self.min = lo if self.min is None else min(self.min, lo)
         self.max = hi if self.max is None else max(self.max, hi)
@@ -67,7 +73,8 @@ class MetricStats:
     def to_row(self) -> dict[str, Any]:
         return {"count": self.count, "finite": self.finite, "total": self.total,
                 "min": self.min, "max": self.max, "first": self.first,
-                "first_step": self.first_step, "last": self.last, "last_step": self.last_step}
+                "first_step": self.first_step, "last": self.last, "last_step": self.last_step,
+                "max_step": self.max_step}
 
     @classmethod
     def from_row(cls, row: Any) -> MetricStats:
@@ -76,6 +83,7 @@ class MetricStats:
         if stats.count:
             stats.first = math.nan if stats.first is None else stats.first
             stats.last = math.nan if stats.last is None else stats.last
+            stats.total = math.nan if stats.total is None else stats.total
         return stats
 
 

@@ -46,7 +46,11 @@ def to_number(key: str, value: object) -> float:
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, numbers.Real):  # int, float, numpy scalars, Fraction, ...
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise ValueError(f"cannot log {key!r}: {type(value).__name__} value is too large "
+                             "for a 64-bit float") from None
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         # 0-d numpy arrays and 0-d torch tensors, without importing either library
         item = value.item()
@@ -61,7 +65,7 @@ def to_number(key: str, value: object) -> float:
     )
 
 
-_PLAIN = frozenset((float, int))
+_FLOAT = frozenset((float,))
 
 
 class MetricCoercer:
@@ -74,8 +78,8 @@ class MetricCoercer:
         self._flat: set[str] = set()  # top-level keys seen with plain number values
 
     def coerce(self, data: Mapping[str, Any]) -> dict[str, float]:
-        # fast path, all in C: a plain dict of known keys whose values are floats or ints
-        if type(data) is dict and data.keys() <= self._flat and _PLAIN.issuperset(
+        # fast path, all in C: a plain dict of known keys whose values are all floats
+        if type(data) is dict and data.keys() <= self._flat and _FLOAT.issuperset(
                 map(type, data.values())):
             return data.copy()
         if not isinstance(data, Mapping):
@@ -85,7 +89,7 @@ class MetricCoercer:
         out: dict[str, float] = {}
         self._into(data, "", out)
         if type(data) is dict:
-            self._flat.update(k for k, v in data.items() if type(v) in _PLAIN)
+            self._flat.update(k for k, v in data.items() if type(v) is float)
         return out
 
     def _into(self, data: Mapping[str, Any], prefix: str, out: dict[str, float]) -> None:
@@ -97,7 +101,7 @@ class MetricCoercer:
                 check_key(full)
                 known.add(full)
             kind = type(value)
-            if kind is float or kind is int:
+            if kind is float:
                 out[full] = value
             elif value is None:
                 continue  # documented: None logs nothing
@@ -114,8 +118,12 @@ def to_json_value(value: Any, *, path: str = "config") -> Any:
     dataclass-like objects their ``__dict__`` is *not* taken (too surprising); any other
     object is stored as ``str(value)``, as W&B does. Over-long strings are refused.
     """
-    if value is None or isinstance(value, (bool, int)):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int):
+        if -(2**63) <= value < 2**64:
+            return value
+        return str(value)  # beyond what msgpack and JSON databases hold exactly
     if isinstance(value, float):
         return value
     if isinstance(value, str):

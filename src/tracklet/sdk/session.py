@@ -182,8 +182,9 @@ def init(
         writer.put_record(("start", time.time(), run_id, resolved.project, resolved.entity,
                            fields.name, fields.group, fields.job_type, list(fields.tags),
                            fields.notes, previous is not None))
-        if conf:
-            run.config.update(conf, allow_val_change=True)
+    if conf:  # also when disabled: scripts read their config back (config.lr)
+        run.config.update(conf, allow_val_change=True)
+    if writer is not None:
         writer.start()
         _start_side_threads(run, resolved, writer)
     with _session.lock:

@@ -13,6 +13,7 @@ Memory is bounded by ``max_queue`` items: when the deque is full, ``put`` blocks
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
@@ -160,6 +161,9 @@ class Writer:
             self._warn("writer", f"the writer stopped unexpectedly: {exc!r}; the run log "
                        "keeps what was written, `tracklet sync` ships it")
         finally:
+            if self._log is not None:
+                with contextlib.suppress(OSError):  # already warned about the disk
+                    self._log.close()
             if self._shipper is not None:
                 self._shipper.close()
             self.status.finished = True
@@ -252,6 +256,10 @@ class Writer:
             self.status.unsaved += len(records)
             self._warn("disk", f"cannot write the run log {self._log.path}: {exc}; training "
                        "goes on, what is logged from now on is not saved")
+        except Exception as exc:  # a record that cannot be encoded: lose it, not the run
+            self.status.unsaved += len(records)
+            self._warn("encode", f"could not encode {len(records)} records ({exc!r}); they "
+                       "are not saved, logging goes on")
 
     def _ship(self) -> None:
         if self._connect is None or self._log is None or self.status.written == 0:

@@ -51,8 +51,10 @@ class RunLogWriter:
 
     def close(self) -> None:
         if not self._file.closed:
-            self.flush(fsync=True)
-            self._file.close()
+            try:
+                self.flush(fsync=True)
+            finally:
+                self._file.close()
 
 
 @dataclass

@@ -31,13 +31,28 @@ def _finite_json(value: Any) -> Any:
     return value
 
 
-def _pg_json(value: Any) -> str:
-    # PostgreSQL's JSON has no NaN or Infinity: store them as the strings JavaScript prints
-    return json.dumps(_finite_json(value), separators=(",", ":"))
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
-def _sqlite_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+def _revive(value: Any) -> Any:
+    if isinstance(value, str):
+        return _NON_FINITE.get(value, value)
+    if isinstance(value, dict):
+        return {k: _revive(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    return value
+
+
+def dump_json(value: Any) -> str:
+    """JSON for the database. JSON has no NaN or Infinity (PostgreSQL refuses them, SQLite's
+    json functions choke on them): they are stored as the strings JavaScript prints."""
+    return json.dumps(_finite_json(value), separators=(",", ":"), allow_nan=False)
+
+
+def load_json(text: str) -> Any:
+    """The inverse of ``dump_json``: "NaN", "Infinity" and "-Infinity" become floats again."""
+    return _revive(json.loads(text))
 
 
 def sqlite_url(path: str | os.PathLike[str]) -> str:
@@ -49,7 +64,8 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            json_serializer=_sqlite_json,
+            json_serializer=dump_json,
+            json_deserializer=load_json,
             connect_args={"timeout": 120, "check_same_thread": False},
         )
 
@@ -70,7 +86,8 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
             conn.exec_driver_sql(begin)
 
         return engine
-    return create_engine(url, json_serializer=_pg_json, pool_pre_ping=True)
+    return create_engine(url, json_serializer=dump_json, json_deserializer=load_json,
+                         pool_pre_ping=True)
 
 
 def current_revision(conn: Connection) -> str | None:

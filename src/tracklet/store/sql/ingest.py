@@ -10,7 +10,7 @@ from sqlalchemy import Table, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from tracklet.core.chunks import pack_chunk, sort_points
+from tracklet.core.chunks import merge_chunks, pack_chunk, sort_points, unpack_chunk
 from tracklet.core.records import (
     ConfigUpdate,
     Console,
@@ -199,19 +199,37 @@ def _write_points(conn: Connection, batch: _Batch) -> None:
                                       metric_keys.c.key.in_([m["key"] for m in missing])))
             .mappings()})
     chunks: list[dict[str, Any]] = []
-    stats_rows: list[dict[str, Any]] = []
+    stats: dict[int, MetricStats] = {}
+    rewritten: list[int] = []
     for (key, _kind), pts in batch.points.items():
         row = existing[key]
-        steps, stamps, values = sort_points(*(list(col) for col in zip(*pts)))
-        stats = MetricStats.from_row(row)
-        stats.add_many(steps, values)
+        raw_steps, raw_stamps, raw_values = (list(col) for col in zip(*pts))
+        st = stats[row["id"]] = MetricStats.from_row(row)
+        if st.max_step is not None and min(raw_steps) <= st.max_step:
+            rewritten.append(row["id"])  # steps written again: recompute below
+        st.add_many(raw_steps, raw_values)  # in write order: 'last' is the newest write
+        steps, stamps, values = sort_points(raw_steps, raw_stamps, raw_values)
         chunks.append({"key_id": row["id"], "min_step": steps[0], "max_step": steps[-1],
                        "count": len(steps), "data": pack_chunk(steps, stamps, values)})
-        stats_rows.append({"b_id": row["id"], **stats.to_row()})
     conn.execute(series_chunks.insert(), chunks)
+    for key_id in rewritten:
+        stats[key_id] = _recount(conn, key_id, stats[key_id])
     conn.execute(update(metric_keys).where(metric_keys.c.id == bindparam("b_id")),
-                 stats_rows)
+                 [{"b_id": key_id, **st.to_row()} for key_id, st in stats.items()])
     batch.summary_dirty = True
+
+
+def _recount(conn: Connection, key_id: int, running: MetricStats) -> MetricStats:
+    """Statistics of a series some of whose steps were overwritten: from the points that
+    stand now, except ``last``, which stays the value logged most recently."""
+    rows = conn.execute(select(series_chunks.c.count, series_chunks.c.data)
+                        .where(series_chunks.c.key_id == key_id)
+                        .order_by(series_chunks.c.id)).all()
+    steps, _, values = merge_chunks(unpack_chunk(r.data, r.count) for r in rows)
+    fresh = MetricStats()
+    fresh.add_many(steps, values)
+    fresh.last, fresh.last_step = running.last, running.last_step
+    return fresh
 
 
 def _write_lines(conn: Connection, batch: _Batch) -> None:

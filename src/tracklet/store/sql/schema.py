@@ -95,13 +95,14 @@ metric_keys = Table(
     Column("kind", SmallInteger, nullable=False),
     Column("count", BigInteger, nullable=False),
     Column("finite", BigInteger, nullable=False),
-    Column("total", Float, nullable=False),
+    Column("total", Float),  # NULL: NaN (inf + -inf)
     Column("min", Float),
     Column("max", Float),
     Column("first", Float),
     Column("first_step", BigInteger),
     Column("last", Float),
     Column("last_step", BigInteger),
+    Column("max_step", BigInteger),
     UniqueConstraint("run_uid", "key", name="uq_metric_keys_run_key"),
 )
 

@@ -11,15 +11,17 @@ from typing import Any, Literal
 from sqlalchemy import (
     ColumnElement,
     and_,
+    case,
     delete,
     exists,
     func,
     literal,
     or_,
     select,
+    type_coerce,
     update,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from tracklet.core.chunks import merge_chunks, unpack_chunk
 from tracklet.core.records import Record
@@ -72,8 +74,8 @@ class SqlMetadataStore:
         try:
             with self._write.begin() as conn:
                 return apply_records(conn, header, records, self._clock)
-        except OperationalError as exc:
-            raise StoreError(f"the store could not apply records: {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the store could not apply records: {exc}") from exc
 
     def get_segment_seq(self, header: SegmentHeader) -> int:
         with self._read.connect() as conn:
@@ -259,12 +261,21 @@ class SqlMetadataStore:
                 f"cannot filter or sort on {name!r}: use one of {', '.join(_COLUMNS)}, "
                 "tags, config.<key> or summary.<key>")
         column = runs.c.config if head == "config" else runs.c.summary
-        path = column[tuple(rest.split("."))]
+        keys = tuple(rest.split("."))
+        path = column[keys]
         if isinstance(sample, bool):
             return path.as_boolean()
-        if isinstance(sample, str):
+        if isinstance(sample, str) or not numeric:
             return path.as_string()
-        return path.as_float() if numeric else path.as_string()
+        # only JSON numbers compare as numbers: NaN and Infinity are stored as strings
+        # (see engine.dump_json) and must not turn into 0; they sort last, match no range
+        if self._read.dialect.name == "postgresql":
+            kind = func.jsonb_typeof(column.op("#>")(literal("{" + ",".join(keys) + "}")))
+            is_number = kind == "number"
+        else:
+            json_path = "$" + "".join(f'."{k}"' for k in keys)
+            is_number = func.json_type(column, json_path).in_(("real", "integer"))
+        return case((is_number, path.as_float()), else_=None)
 
     def _condition(self, f: RunFilter) -> ColumnElement[bool]:
         if f.field == "tags":
@@ -286,6 +297,8 @@ class SqlMetadataStore:
 
     def _has_tag(self, tag: str) -> ColumnElement[bool]:
         if self._read.dialect.name == "postgresql":
-            return runs.c.tags.contains([tag])
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return type_coerce(runs.c.tags, JSONB).contains([tag])
         each = func.json_each(runs.c.tags).table_valued("value")
         return exists(select(literal(1)).select_from(each).where(each.c.value == tag))

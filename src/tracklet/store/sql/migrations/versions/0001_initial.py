@@ -74,13 +74,14 @@ def upgrade() -> None:
         sa.Column("kind", sa.SmallInteger, nullable=False),
         sa.Column("count", sa.BigInteger, nullable=False),
         sa.Column("finite", sa.BigInteger, nullable=False),
-        sa.Column("total", sa.Float, nullable=False),
+        sa.Column("total", sa.Float),
         sa.Column("min", sa.Float),
         sa.Column("max", sa.Float),
         sa.Column("first", sa.Float),
         sa.Column("first_step", sa.BigInteger),
         sa.Column("last", sa.Float),
         sa.Column("last_step", sa.BigInteger),
+        sa.Column("max_step", sa.BigInteger),
         sa.UniqueConstraint("run_uid", "key", name="uq_metric_keys_run_key"),
     )
     op.create_table(

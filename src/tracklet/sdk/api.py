@@ -301,8 +301,8 @@ class ApiRun:
             rows_ = [dict(zip(names, cols)) for cols in zip(
                 first.steps, [max(t) for t in zip(*(s.timestamps for s in series_list))],
                 *(s.values for s in series_list))]
-            for row in rows_:
-                row["_runtime"] = row["_timestamp"] - created
+            for flat in rows_:
+                flat["_runtime"] = flat["_timestamp"] - created
             return rows_
         rows: dict[int, dict[str, Any]] = {}
         for series in series_list:

@@ -210,7 +210,7 @@ def _write_points(conn: Connection, batch: _Batch) -> None:
         st.add_many(raw_steps, raw_values)  # in write order: 'last' is the newest write
         steps, stamps, values = sort_points(raw_steps, raw_stamps, raw_values)
         chunks.append({"key_id": row["id"], "min_step": steps[0], "max_step": steps[-1],
-                       "count": len(steps), "data": pack_chunk(steps, stamps, values)})
+                       "n_points": len(steps), "data": pack_chunk(steps, stamps, values)})
     conn.execute(series_chunks.insert(), chunks)
     for key_id in rewritten:
         stats[key_id] = _recount(conn, key_id, stats[key_id])
@@ -222,10 +222,10 @@ def _write_points(conn: Connection, batch: _Batch) -> None:
 def _recount(conn: Connection, key_id: int, running: MetricStats) -> MetricStats:
     """Statistics of a series some of whose steps were overwritten: from the points that
     stand now, except ``last``, which stays the value logged most recently."""
-    rows = conn.execute(select(series_chunks.c.count, series_chunks.c.data)
+    rows = conn.execute(select(series_chunks.c.n_points, series_chunks.c.data)
                         .where(series_chunks.c.key_id == key_id)
                         .order_by(series_chunks.c.id)).all()
-    steps, _, values = merge_chunks(unpack_chunk(r.data, r.count) for r in rows)
+    steps, _, values = merge_chunks(unpack_chunk(r.data, r.n_points) for r in rows)
     fresh = MetricStats()
     fresh.add_many(steps, values)
     fresh.last, fresh.last_step = running.last, running.last_step

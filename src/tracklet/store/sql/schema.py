@@ -114,7 +114,7 @@ series_chunks = Table(
            nullable=False),
     Column("min_step", BigInteger, nullable=False),
     Column("max_step", BigInteger, nullable=False),
-    Column("count", Integer, nullable=False),
+    Column("n_points", Integer, nullable=False),
     Column("data", LargeBinary, nullable=False),
 )
 Index("ix_series_chunks_key_step", series_chunks.c.key_id, series_chunks.c.min_step)

@@ -188,7 +188,7 @@ class SqlMetadataStore:
     def _series(conn: Any, key: str, key_id: int, lo: int | None, hi: int | None,
                 limit: int | None) -> Series:
         query = select(series_chunks.c.id, series_chunks.c.min_step, series_chunks.c.max_step,
-                       series_chunks.c.count, series_chunks.c.data).where(
+                       series_chunks.c.n_points, series_chunks.c.data).where(
             series_chunks.c.key_id == key_id)
         if lo is not None:
             query = query.where(series_chunks.c.max_step >= lo)
@@ -203,11 +203,11 @@ class SqlMetadataStore:
                 if bound is not None and r.min_step > bound:
                     break
                 picked.append(r)
-                taken += r.count
+                taken += r.n_points
                 if taken >= limit and bound is None:
                     bound = max(p.max_step for p in picked)
         picked.sort(key=lambda r: r.id)  # write order: the last write of a step wins
-        steps, stamps, values = merge_chunks(unpack_chunk(r.data, r.count) for r in picked)
+        steps, stamps, values = merge_chunks(unpack_chunk(r.data, r.n_points) for r in picked)
         start = 0 if lo is None else bisect.bisect_left(steps, lo)
         end = len(steps) if hi is None else bisect.bisect_right(steps, hi)
         if limit is not None:

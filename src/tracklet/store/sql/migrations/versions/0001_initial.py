@@ -91,7 +91,7 @@ def upgrade() -> None:
                   nullable=False),
         sa.Column("min_step", sa.BigInteger, nullable=False),
         sa.Column("max_step", sa.BigInteger, nullable=False),
-        sa.Column("count", sa.Integer, nullable=False),
+        sa.Column("n_points", sa.Integer, nullable=False),
         sa.Column("data", sa.LargeBinary, nullable=False),
     )
     op.create_index("ix_series_chunks_key_step", "series_chunks", ["key_id", "min_step"])

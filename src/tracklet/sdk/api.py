@@ -297,13 +297,11 @@ class ApiRun:
         if series_list and all(s.steps == series_list[0].steps for s in series_list[1:]):
             # every key has the same steps (the usual case): build rows with zip, in C
             first = series_list[0]
-            names = ["_step", "_timestamp", *(s.key for s in series_list)]
-            rows_ = [dict(zip(names, cols)) for cols in zip(
-                first.steps, [max(t) for t in zip(*(s.timestamps for s in series_list))],
+            names = ["_step", "_timestamp", "_runtime", *(s.key for s in series_list)]
+            stamps = [max(t) for t in zip(*(s.timestamps for s in series_list))]
+            return [dict(zip(names, cols)) for cols in zip(
+                first.steps, stamps, [t - created for t in stamps],
                 *(s.values for s in series_list))]
-            for flat in rows_:
-                flat["_runtime"] = flat["_timestamp"] - created
-            return rows_
         rows: dict[int, dict[str, Any]] = {}
         for series in series_list:
             key = series.key

@@ -44,6 +44,7 @@ class _Session:
         self.exception: tuple[type[BaseException], BaseException, TracebackType | None] | None
         self.exception = None
         self.rng = random.Random()
+        self.started = 0  # runs started in this process, for generated names
         self.lock = threading.Lock()
 
     @property
@@ -167,7 +168,7 @@ def init(
         conf = {k: v for k, v in conf.items() if k not in set(config_exclude_keys)}
     fields = RunFields(
         name=check_text(name, what="name", limit=256) if name is not None
-        else (previous.name if previous else new_run_name(_session.rng, len(_session.runs) + 1)),
+        else (previous.name if previous else new_run_name(_session.rng, _session.started + 1)),
         group=check_text(group, what="group") if group is not None else None,
         job_type=check_text(job_type, what="job_type") if job_type is not None else None,
         tags=check_tags(tags), notes=check_text(notes, what="notes") if notes else None)
@@ -189,6 +190,7 @@ def init(
         _start_side_threads(run, resolved, writer)
     with _session.lock:
         _session.runs.append(run)
+        _session.started += 1
     _install_hooks()
     return run
 

@@ -21,9 +21,14 @@ from tracklet.store.sql.schema import SCHEMA_REVISION
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+_FLOAT_TAG = "$float"
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
 def _finite_json(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        name = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        return {_FLOAT_TAG: name}
     if isinstance(value, dict):
         return {k: _finite_json(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -31,13 +36,10 @@ def _finite_json(value: Any) -> Any:
     return value
 
 
-_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-
-
 def _revive(value: Any) -> Any:
-    if isinstance(value, str):
-        return _NON_FINITE.get(value, value)
     if isinstance(value, dict):
+        if len(value) == 1 and _FLOAT_TAG in value:
+            return _NON_FINITE.get(value[_FLOAT_TAG], value)
         return {k: _revive(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_revive(v) for v in value]
@@ -46,12 +48,13 @@ def _revive(value: Any) -> Any:
 
 def dump_json(value: Any) -> str:
     """JSON for the database. JSON has no NaN or Infinity (PostgreSQL refuses them, SQLite's
-    json functions choke on them): they are stored as the strings JavaScript prints."""
+    json functions choke on them): they are stored as ``{"$float": "NaN"}`` and friends,
+    which numeric filters skip and ``load_json`` turns back into floats."""
     return json.dumps(_finite_json(value), separators=(",", ":"), allow_nan=False)
 
 
 def load_json(text: str) -> Any:
-    """The inverse of ``dump_json``: "NaN", "Infinity" and "-Infinity" become floats again."""
+    """The inverse of ``dump_json``."""
     return _revive(json.loads(text))
 
 

@@ -49,6 +49,11 @@ def rss_summary(res: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
+def late(r: dict[str, Any]) -> str:
+    later = r.get("read_points_after_1s")
+    return "" if later is None else f" ({later:,} after 1 s)"
+
+
 def decimate(samples: list[list[float]], keep: int = 200) -> list[list[float]]:
     step = max(1, len(samples) // keep)
     return samples[::step]
@@ -70,6 +75,7 @@ def main() -> None:
     p.add_argument("--keep", action="store_true", help="keep each tracker's temp dir")
     p.add_argument("--out", default="bench_ingest.json", help="file name under results/")
     args = p.parse_args()
+    load_start = harness.loadavg("start")
 
     plan = [] if args.no_null else [("null", args.steps)]
     plan.append(("tracklet", args.steps))
@@ -126,7 +132,7 @@ def main() -> None:
                 f"{r['finish_s']:.2f}",
                 f"{r['points_per_s']:,.0f}",
                 f"{r['log_points_per_s']:,.0f}",
-                "n/a" if r["read_points"] is None else f"{r['read_points']:,}",
+                "n/a" if r["read_points"] is None else f"{r['read_points']:,}" + late(r),
                 f"{r['read_s']:.2f}",
                 f"{r['run_bytes'] / 1e6:.1f}",
                 rss,
@@ -153,6 +159,8 @@ def main() -> None:
             "the run (re-run with 2x --steps: a bounded writer stays flat)"
         )
     meta = {
+        "loadavg_start": load_start,
+        "loadavg_end": harness.loadavg("end"),
         "steps": args.steps,
         "metrics": args.metrics,
         "compare_steps": args.compare_steps,

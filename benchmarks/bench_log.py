@@ -57,6 +57,12 @@ def fmt(value: Any, spec: str) -> str:
         return str(value)
 
 
+def late(res: dict[str, Any], path: str) -> str:
+    """Points missing right after finish(): how many a re-read 1 s later found."""
+    later = res.get("read_points_after_1s")
+    return f" ({later} after 1 s)" if path == "read_points" and later is not None else ""
+
+
 def ratios(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | None]]:
     """Each tracker's mean log() relative to tracklet's and to the null loop's."""
     mean = {t: get(r, "log.mean_us") for t, r in results.items()}
@@ -93,10 +99,19 @@ def show(results: dict[str, dict[str, Any]], rat: dict[str, Any], tgt: dict[str,
         ["version", *[str(results[t].get("version") or "") for t in names], ""],
     ]
     for label, path, spec, limit in FIGURES:
-        cells = [fmt(get(results[t], path), spec) for t in names]
+        cells = [fmt(get(results[t], path), spec) + late(results[t], path) for t in names]
         rows.append([label, *cells, "" if limit is None else f"<= {limit}"])
     for base in ("tracklet", "null"):
-        rows.append([f"log() mean ÷ {base}", *[fmt(rat[t][base], "{:.3g}x") for t in names], ""])
+        rows.append(
+            [
+                f"log() mean ÷ {base}",
+                *[
+                    fmt(rat[t][base], "{:,.0f}x" if (rat[t][base] or 0) >= 100 else "{:.3g}x")
+                    for t in names
+                ],
+                "",
+            ]
+        )
     try:
         from rich.console import Console
         from rich.table import Table
@@ -125,6 +140,7 @@ def main() -> None:
     p.add_argument("--keep", action="store_true", help="keep each tracker's temp dir")
     p.add_argument("--out", default="bench_log.json", help="file name under results/")
     args = p.parse_args()
+    load_start = harness.loadavg("start")
 
     results: dict[str, dict[str, Any]] = {}
     for tracker in args.trackers.split(","):
@@ -153,6 +169,8 @@ def main() -> None:
     tgt = targets(results)
     show(results, rat, tgt)
     meta = {
+        "loadavg_start": load_start,
+        "loadavg_end": harness.loadavg("end"),
         "steps": args.steps,
         "metrics": args.metrics,
         "python": platform.python_version(),

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workload import MARK, MODULES, env_for
+from trackers import MODULES, env_for
+from workload import MARK
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -141,6 +142,18 @@ def run_workload(
                 out["dir"] = str(tmp)
             return out
     return {"error": f"exit {p.returncode}: {_tail(p.stderr or p.stdout)}"}
+
+
+def loadavg(when: str) -> list[float]:
+    """1/5/15-min load average; warns when the machine is busy (figures will be noisy)."""
+    load = list(os.getloadavg())
+    if load[0] > 0.5 * (os.cpu_count() or 1):
+        print(
+            f"warning: load average {load[0]:.2f} at {when} on {os.cpu_count()} CPUs: "
+            "something else is running, figures will be noisy",
+            file=sys.stderr,
+        )
+    return load
 
 
 def write_json(name: str, data: dict[str, Any]) -> Path:

@@ -27,6 +27,8 @@ def tree_bytes(path: Path) -> int:
 class Null:
     """Builds the dict and calls a no-op: the floor of the measuring loop itself."""
 
+    module: str | None = None  # imported before init() is timed (import is its own figure)
+
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
 
@@ -50,6 +52,8 @@ class Null:
 
 
 class Tracklet(Null):
+    module = "tracklet"
+
     def init(self, config: dict[str, Any]) -> None:
         import tracklet
 
@@ -70,6 +74,8 @@ class Tracklet(Null):
 
 class Wandb(Null):
     """Offline mode; defaults kept (system stats sampling, console capture, wandb-core)."""
+
+    module = "wandb"
 
     def init(self, config: dict[str, Any]) -> None:
         import wandb
@@ -118,6 +124,8 @@ class Wandb(Null):
 class Mlflow(Null):
     """SQLite backend store; synchronous log_metrics (the default)."""
 
+    module = "mlflow"
+
     def init(self, config: dict[str, Any]) -> None:
         import mlflow
 
@@ -146,6 +154,8 @@ class Mlflow(Null):
 
 class Trackio(Null):
     """Local SQLite storage under TRACKIO_DIR (set by the parent to TMPDIR/trackio)."""
+
+    module = "trackio"
 
     def init(self, config: dict[str, Any]) -> None:
         import trackio

@@ -76,6 +76,14 @@ def encode_frames(records: Sequence[Record | tuple[Any, ...]]) -> bytes:
     return _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
 
 
+def frame_size(buf: bytes | memoryview, start: int = 0) -> int:
+    """Bytes the frame starting at ``start`` takes, header included (8 if unknown yet)."""
+    if len(buf) - start < _FRAME.size:
+        return _FRAME.size
+    length, _ = _FRAME.unpack_from(buf, start)
+    return int(_FRAME.size + min(length, MAX_FRAME))
+
+
 @dataclass(frozen=True)
 class Decoded:
     """What ``decode_frames`` found: records, bytes consumed, and why it stopped early."""

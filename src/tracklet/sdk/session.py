@@ -24,6 +24,7 @@ from tracklet.core.values import check_tags, check_text
 from tracklet.errors import ConflictError, NotFoundError, NotInitializedError, UsageError
 from tracklet.sdk.config import as_mapping
 from tracklet.sdk.console import ConsoleCapture
+from tracklet.sdk.system import SystemMonitor
 from tracklet.sdk.run import Run, RunFields, run_dir
 from tracklet.sdk.settings import Settings
 from tracklet.sdk.summary import SummaryTracker
@@ -185,13 +186,13 @@ def init(
                            fields.notes, previous is not None))
     if conf:  # also when disabled: scripts read their config back (config.lr)
         run.config.update(conf, allow_val_change=True)
-    if writer is not None:
-        writer.start()
-        _start_side_threads(run, resolved, writer)
     with _session.lock:
         _session.runs.append(run)
         _session.started += 1
     _install_hooks()
+    if writer is not None:
+        _start_side_threads(run, resolved, writer)
+        writer.start()
     return run
 
 
@@ -232,8 +233,6 @@ def _start_side_threads(run: Run, settings: Settings, writer: Writer) -> None:
     limit = settings.git_diff_limit
     run._emit_metadata(lambda: _collect(limit))
     if settings.system_metrics:
-        from tracklet.sdk.system import SystemMonitor
-
         monitor = SystemMonitor(interval=settings.system_metrics_interval,
                                 emit=lambda values: writer.put(("sys", time.time(), values)))
         monitor.start()

@@ -39,7 +39,7 @@ class Settings:
     system_metrics: bool = True
     system_metrics_interval: float = 10.0
     console_capture: bool = True
-    max_queue: int = 50_000              # records waiting for the writer before log() blocks
+    max_queue: int = 1_000_000           # metric values waiting for the writer (memory bound)
     queue_full_timeout: float = 1.0      # how long log() blocks on a full queue, then drops
     finish_timeout: float = 60.0         # default bound on finish()
     git_diff_limit: int = 1_000_000

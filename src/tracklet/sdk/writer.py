@@ -6,9 +6,13 @@ The training thread only appends small tuples to a deque (``put``). Every
 the log holds beyond what the receiver acknowledged. A failing disk or store never raises
 into training: the writer warns once per kind of trouble and counts what was not saved.
 
-Memory is bounded by ``max_queue`` items: when the deque is full, ``put`` blocks for up to
-``queue_full_timeout`` seconds waiting for the writer, then drops the item, counts it
-(reported at finish and stored as the run's ``dropped``) and warns once.
+Memory is bounded by ``max_queue`` metric values waiting in the deque (the writer turns
+that into a number of items from the sizes it sees). The writer drains the deque into the
+run log first and ships only for a slice of each cycle, so a slow store never backs up
+memory: the run log on disk holds the backlog. Only if the disk itself cannot keep up does
+the deque fill; then ``put`` blocks for up to ``queue_full_timeout`` seconds waiting for
+the writer, then drops the item, counts it (reported at finish and stored as the run's
+``dropped``) and warns once.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
 Item = tuple[Any, ...]
 STORE_RETRY_SECONDS = 2.0
 BATCH = 512  # records built per GIL hold before yielding to the training thread
+FRAME_RECORDS = 256  # records per run-log frame: frames stay small, so do store batches
 SHIP_CHUNK = 64 * 1024  # run-log bytes per store transaction: short GIL holds, no stalls
 
 
@@ -76,7 +81,8 @@ class Writer:
         self._connect = connect
         self._flush_interval = flush_interval
         self._heartbeat_interval = heartbeat_interval
-        self._max_queue = max_queue
+        self._max_values = max_queue
+        self._max_queue = max(max_queue // 10, 100)  # items (~10 values each) until measured
         self._queue_full_timeout = queue_full_timeout
         self._on_history = on_history
         self._clock = clock
@@ -101,11 +107,13 @@ class Writer:
 
     def put(self, item: Item) -> None:
         queue = self._queue
-        if len(queue) >= self._max_queue and not self._wait_for_space():
-            self.status.dropped += 1
-            self._warn("queue", f"the writer is behind by {len(queue)} records; dropping "
-                       "records (counted and reported at finish)")
-            return
+        if len(queue) >= self._max_queue >> 2:  # a quarter full: drain now, do not wait
+            self._wake.set()
+            if len(queue) >= self._max_queue and not self._wait_for_space():
+                self.status.dropped += 1
+                self._warn("queue", f"the writer is behind by {len(queue)} records; "
+                           "dropping records (counted and reported at finish)")
+                return
         queue.append(item)
 
     def put_record(self, item: Item) -> None:
@@ -193,7 +201,7 @@ class Writer:
             self._last_record = now
         if records:
             self._write(records)
-        self._ship()
+        self._ship(budget=None if barriers else self._flush_interval / 2)
         for done in barriers:
             done.set()
 
@@ -208,7 +216,9 @@ class Writer:
         barriers: list[threading.Event] = []
         lines: list[tuple[float, str, str]] = []
         seq = self._seq
-        for i in range(len(queue)):
+        taken = len(queue)
+        values = rows = 0
+        for i in range(taken):
             if i % BATCH == BATCH - 1:
                 time.sleep(0)  # let the training thread run: it must never stall on us
             item = queue.popleft()
@@ -216,6 +226,8 @@ class Writer:
             if kind == "h":
                 seq += 1
                 out.append(("h", seq, item[1], item[2], item[3]))  # a History, as a tuple
+                values += len(item[3])
+                rows += 1
                 if self._on_history is not None:
                     self._on_history(item[3], item[2])
             elif kind == "out":
@@ -239,6 +251,9 @@ class Writer:
             seq += 1
             out.append(r.Console(seq, lines[-1][0], lines))
         self._seq = seq
+        if rows:  # bound the deque by metric values, whatever the size of each row
+            per_item = max(values / rows, 1.0)
+            self._max_queue = max(int(self._max_values / per_item), 100)
         self._space.set()
         return out, barriers
 
@@ -247,8 +262,8 @@ class Writer:
             self.status.unsaved += len(records)
             return
         try:
-            for i in range(0, len(records), BATCH * 4):
-                self._log.append(records[i:i + BATCH * 4])
+            for i in range(0, len(records), FRAME_RECORDS):
+                self._log.append(records[i:i + FRAME_RECORDS])
                 time.sleep(0)
             self._log.flush()
             self.status.written += len(records)
@@ -261,7 +276,9 @@ class Writer:
             self._warn("encode", f"could not encode {len(records)} records ({exc!r}); they "
                        "are not saved, logging goes on")
 
-    def _ship(self) -> None:
+    def _ship(self, budget: float | None = None) -> None:
+        """Ship what the run log holds beyond the acknowledged seq, for at most ``budget``
+        seconds (None: until caught up)."""
         if self._connect is None or self._log is None or self.status.written == 0:
             return
         if self._shipper is None and not self._open_shipper():
@@ -271,8 +288,10 @@ class Writer:
             from tracklet.shipping.runlog import RunLogReader
 
             self._reader = RunLogReader(self._log.path)
+        deadline = None if budget is None else time.monotonic() + budget
         try:
-            while True:
+            while deadline is None or (time.monotonic() < deadline
+                                       and len(self._queue) < self._max_queue >> 2):
                 records = self._reader.read(SHIP_CHUNK)
                 pending = [r for r in records if r.seq > self.status.shipped_seq]
                 if pending:

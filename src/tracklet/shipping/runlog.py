@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 
 from tracklet.core.framing import (
     decode_frames,
+    frame_size,
     decode_header,
     encode_frames,
     encode_header,
@@ -97,10 +98,12 @@ class RunLogReader:
             f.seek(self.offset)
             buf = f.read(max_bytes)
             decoded = decode_frames(buf)
-            if not decoded.records and decoded.problem == "incomplete" and len(buf) == max_bytes:
-                # one frame bigger than the chunk: read exactly that much more
-                buf += f.read()
-                decoded = decode_frames(buf)
+            if not decoded.records and decoded.problem == "incomplete" and len(buf) >= 8:
+                # the next frame is bigger than max_bytes: read exactly that frame
+                need = frame_size(buf)
+                if need > len(buf):
+                    buf += f.read(need - len(buf))
+                    decoded = decode_frames(buf)
         self.offset += decoded.consumed
         self.problem = ReadProblem(self.offset, decoded.problem) if decoded.problem else None
         return decoded.records

@@ -24,10 +24,10 @@ from tracklet.core.values import check_tags, check_text
 from tracklet.errors import ConflictError, NotFoundError, NotInitializedError, UsageError
 from tracklet.sdk.config import as_mapping
 from tracklet.sdk.console import ConsoleCapture
-from tracklet.sdk.system import SystemMonitor
 from tracklet.sdk.run import Run, RunFields, run_dir
 from tracklet.sdk.settings import Settings
 from tracklet.sdk.summary import SummaryTracker
+from tracklet.sdk.system import SystemMonitor
 from tracklet.sdk.termlog import termwarn
 from tracklet.sdk.writer import Writer
 

@@ -14,10 +14,10 @@ from typing import Any, BinaryIO
 
 from tracklet.core.framing import (
     decode_frames,
-    frame_size,
     decode_header,
     encode_frames,
     encode_header,
+    frame_size,
 )
 from tracklet.core.records import Record
 from tracklet.core.segment import SegmentHeader

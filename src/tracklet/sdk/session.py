@@ -8,6 +8,7 @@ it lives in ``_session`` and nowhere else. Exit hooks finish runs the user forgo
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import random
 import sys
@@ -269,3 +270,17 @@ def _at_exit() -> None:
         else:
             run.finish(exit_code=1, state="failed",
                        traceback="".join(tb.format_exception(*exc)))
+    if exc is not None and issubclass(exc[0], KeyboardInterrupt):
+        _keep_sigint_exit()
+
+
+def _keep_sigint_exit() -> None:
+    """Make the process still die of SIGINT after Ctrl-C, as it would without Tracklet.
+
+    CPython remembers "ended by an unhandled KeyboardInterrupt" in a flag that any
+    ``exec`` of source text clears, in any thread; our background threads may have
+    imported modules (dataclasses and namedtuples exec source) while finishing. Running
+    a ``raise KeyboardInterrupt`` through ``exec`` sets the flag again.
+    """
+    with contextlib.suppress(KeyboardInterrupt):
+        exec("raise KeyboardInterrupt")

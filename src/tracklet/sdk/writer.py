@@ -1,16 +1,16 @@
-"""The writer thread: owns all I/O of one run.
+"""The writer thread: owns the run log of one run.
 
 The training thread only appends small tuples to a deque (``put``). Every
-``flush_interval`` the writer numbers them into records, appends them to the run log
-(flushed to the OS, so a killed process loses at most one interval) and then ships what
-the log holds beyond what the receiver acknowledged. A failing disk or store never raises
-into training: the writer warns once per kind of trouble and counts what was not saved.
+``flush_interval`` the writer numbers them into records and appends them to the run log
+(handed to the OS at once, so a killed process loses at most one interval). A
+``LogFollower`` on its own thread ships the log as it grows, so a slow or locked store
+never holds up the run log. A failing disk or store never raises into training: the
+writer warns once per kind of trouble and counts what was not saved.
 
 Memory is bounded by ``max_queue`` metric values waiting in the deque (the writer turns
-that into a number of items from the sizes it sees). The writer drains the deque into the
-run log first and ships only for a slice of each cycle, so a slow store never backs up
-memory: the run log on disk holds the backlog. Only if the disk itself cannot keep up does
-the deque fill; then ``put`` blocks for up to ``queue_full_timeout`` seconds waiting for
+that into a number of items from the sizes it sees). A slow store never backs up memory:
+the run log on disk holds the backlog. Only if the disk itself cannot keep up does the
+deque fill; then ``put`` blocks for up to ``queue_full_timeout`` seconds waiting for
 the writer, then drops the item, counts it (reported at finish and stored as the run's
 ``dropped``) and warns once.
 """
@@ -30,9 +30,9 @@ from tracklet.core.segment import SegmentHeader
 from tracklet.sdk.termlog import WarnOnce
 
 if TYPE_CHECKING:
-    from tracklet.core.records import Record
     from tracklet.shipping.base import Shipper
-    from tracklet.shipping.runlog import RunLogReader, RunLogWriter
+    from tracklet.shipping.follower import LogFollower
+    from tracklet.shipping.runlog import RunLogWriter
 
 # Items the training thread queues: a kind and the record's fields after ``seq, ts``.
 #   ("h", ts, step, values)         history row          ("sys", ts, values)  system sample
@@ -40,10 +40,9 @@ if TYPE_CHECKING:
 #   (kind, ts, *fields) for the rare kinds in ``_RARE``: start, update, meta, config,
 #   summary, define, finish. ``meta`` carries a function that collects the metadata here.
 Item = tuple[Any, ...]
-STORE_RETRY_SECONDS = 2.0
+Entry = tuple[str, tuple[Any, ...]]  # (record tag, the record's fields after seq)
 BATCH = 512  # records built per GIL hold before yielding to the training thread
 FRAME_RECORDS = 256  # records per run-log frame: frames stay small, so do store batches
-SHIP_CHUNK = 64 * 1024  # run-log bytes per store transaction: short GIL holds, no stalls
 
 
 @dataclass
@@ -93,9 +92,7 @@ class Writer:
         self._warn = WarnOnce()
         self._seq = 0
         self._log: RunLogWriter | None = None
-        self._reader: RunLogReader | None = None
-        self._shipper: Shipper | None = None
-        self._next_connect = 0.0
+        self._follower: LogFollower | None = None
         self._last_record = 0.0
         self._thread = threading.Thread(target=self._main, name="tracklet-writer",
                                         daemon=True)
@@ -145,10 +142,15 @@ class Writer:
 
     def close(self, timeout: float) -> WriterStatus:
         """Stop after writing and shipping everything queued; wait at most ``timeout``."""
+        deadline = time.monotonic() + timeout
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        follower = self._follower
+        if follower is not None and self.status.finished:
+            follower.close(max(deadline - time.monotonic(), 0.0))
+            self.status.shipped_seq = follower.shipped_seq
         return self.status
 
     # -- writer thread ---------------------------------------------------------------------
@@ -162,9 +164,6 @@ class Writer:
                 self._cycle()
             while self._queue:
                 self._cycle()
-            if self._log is not None:
-                self._log.close()
-            self._ship()
         except Exception as exc:  # never let the thread die silently
             self._warn("writer", f"the writer stopped unexpectedly: {exc!r}; the run log "
                        "keeps what was written, `tracklet sync` ships it")
@@ -172,8 +171,6 @@ class Writer:
             if self._log is not None:
                 with contextlib.suppress(OSError):  # already warned about the disk
                     self._log.close()
-            if self._shipper is not None:
-                self._shipper.close()
             self.status.finished = True
             self._space.set()
 
@@ -187,35 +184,34 @@ class Writer:
         except OSError as exc:
             self._warn("disk", f"cannot write the run log {self._log_path}: {exc}; training "
                        "goes on, but what is logged is not saved")
+            return
+        if self._connect is not None:
+            from tracklet.shipping.follower import LogFollower
+
+            self._follower = LogFollower(self._log_path, self.header, self._connect,
+                                         interval=self._flush_interval, warn=self._warn)
+            self._follower.start()
 
     def _cycle(self) -> None:
-        records, barriers = self._take()
+        entries, barriers = self._take()
         now = self._clock()
-        if records:
+        if entries:
             self._last_record = now
         elif now - self._last_record >= self._heartbeat_interval:
-            from tracklet.core.records import Heartbeat
-
-            self._seq += 1
-            records = [Heartbeat(self._seq, now)]
+            entries = [("hb", (now,))]
             self._last_record = now
-        if records:
-            self._write(records)
-        self._ship(budget=None if barriers else self._flush_interval / 2)
+        if entries:
+            self._write(entries)
         for done in barriers:
             done.set()
 
-    def _take(self) -> tuple[list[Record | Item], list[threading.Event]]:
-        from tracklet.core import records as r
-
-        rare: dict[str, Callable[..., Record]] = {
-            "start": r.RunStart, "update": r.RunUpdate, "config": r.ConfigUpdate,
-            "summary": r.SummaryUpdate, "define": r.DefineMetric}
+    def _take(self) -> tuple[list[Entry], list[threading.Event]]:
+        """Empty the deque into entries ``(tag, fields after seq)`` of the records' wire
+        shape (see ``core.records``); seq numbers are given when they are written."""
         queue = self._queue
-        out: list[Record | Item] = []
+        out: list[Entry] = []
         barriers: list[threading.Event] = []
         lines: list[tuple[float, str, str]] = []
-        seq = self._seq
         taken = len(queue)
         values = rows = 0
         for i in range(taken):
@@ -224,97 +220,53 @@ class Writer:
             item = queue.popleft()
             kind = item[0]
             if kind == "h":
-                seq += 1
-                out.append(("h", seq, item[1], item[2], item[3]))  # a History, as a tuple
+                out.append(("h", item[1:]))
                 values += len(item[3])
                 rows += 1
                 if self._on_history is not None:
                     self._on_history(item[3], item[2])
             elif kind == "out":
                 lines.append(item[1])
-            elif kind == "sys":
-                seq += 1
-                out.append(("sys", seq, item[1], item[2]))
             elif kind == "barrier":
                 barriers.append(item[1])
             elif kind == "meta":
-                seq += 1
-                out.append(r.Metadata(seq, item[1], item[2]()))
+                out.append(("meta", (item[1], item[2]())))
             elif kind == "finish":
-                seq += 1
-                _, ts, state, exit_code, trace = item
-                out.append(r.RunFinish(seq, ts, state, exit_code, trace, self.status.dropped))
-            else:
-                seq += 1
-                out.append(rare[kind](seq, *item[1:]))
+                out.append(("finish", (*item[1:], self.status.dropped)))
+            else:  # sys, start, update, config, summary, define
+                out.append((kind, item[1:]))
         if lines:
-            seq += 1
-            out.append(r.Console(seq, lines[-1][0], lines))
-        self._seq = seq
+            out.append(("out", (lines[-1][0], lines)))
         if rows:  # bound the deque by metric values, whatever the size of each row
             per_item = max(values / rows, 1.0)
             self._max_queue = max(int(self._max_values / per_item), 100)
         self._space.set()
         return out, barriers
 
-    def _write(self, records: list[Record | Item]) -> None:
+    def _write(self, entries: list[Entry]) -> None:
+        """Number and append entries frame by frame. A frame that cannot be written is
+        counted as unsaved and its numbers are used again, so the log has no seq gaps."""
         if self._log is None:
-            self.status.unsaved += len(records)
+            self.status.unsaved += len(entries)
             return
-        try:
-            for i in range(0, len(records), FRAME_RECORDS):
-                self._log.append(records[i:i + FRAME_RECORDS])
-                time.sleep(0)
-            self._log.flush()
-            self.status.written += len(records)
-        except OSError as exc:
-            self.status.unsaved += len(records)
-            self._warn("disk", f"cannot write the run log {self._log.path}: {exc}; training "
-                       "goes on, what is logged from now on is not saved")
-        except Exception as exc:  # a record that cannot be encoded: lose it, not the run
-            self.status.unsaved += len(records)
-            self._warn("encode", f"could not encode {len(records)} records ({exc!r}); they "
-                       "are not saved, logging goes on")
-
-    def _ship(self, budget: float | None = None) -> None:
-        """Ship what the run log holds beyond the acknowledged seq, for at most ``budget``
-        seconds (None: until caught up)."""
-        if self._connect is None or self._log is None or self.status.written == 0:
-            return
-        if self._shipper is None and not self._open_shipper():
-            return
-        assert self._shipper is not None
-        if self._reader is None:
-            from tracklet.shipping.runlog import RunLogReader
-
-            self._reader = RunLogReader(self._log.path)
-        deadline = None if budget is None else time.monotonic() + budget
-        try:
-            while deadline is None or (time.monotonic() < deadline
-                                       and len(self._queue) < self._max_queue >> 2):
-                records = self._reader.read(SHIP_CHUNK)
-                pending = [r for r in records if r.seq > self.status.shipped_seq]
-                if pending:
-                    self.status.shipped_seq = self._shipper.ship(self.header, pending)
-                    time.sleep(0)
-                if not records:
-                    break
-        except Exception as exc:
-            self._reader = None  # re-read from the start next time; the receiver dedupes
-            self._warn("ship", f"could not store records yet ({exc}); retrying, nothing "
-                       "is lost: the run log keeps them")
-
-    def _open_shipper(self) -> bool:
-        now = time.monotonic()
-        if now < self._next_connect or self._connect is None:
-            return False
-        self._next_connect = now + STORE_RETRY_SECONDS
-        try:
-            self._shipper = self._connect()
-            self.status.shipped_seq = self._shipper.acked(self.header)
-        except Exception as exc:
-            self._shipper = None
-            self._warn("connect", f"cannot open the store ({exc}); the run log keeps "
-                       "everything, `tracklet sync` ships it later")
-            return False
-        return True
+        for i in range(0, len(entries), FRAME_RECORDS):
+            frame = entries[i:i + FRAME_RECORDS]
+            seq = self._seq
+            try:
+                self._log.append([(tag, seq + n, *fields)
+                                  for n, (tag, fields) in enumerate(frame, 1)])
+            except OSError as exc:
+                self.status.unsaved += len(frame)
+                self._warn("disk", f"cannot write the run log {self._log.path}: {exc}; "
+                           "training goes on; records are not saved while this lasts "
+                           "(counted, reported at finish)")
+            except Exception as exc:  # a record that cannot be encoded: lose it, not the run
+                self.status.unsaved += len(frame)
+                self._warn("encode", f"could not encode records ({exc!r}); they are not "
+                           "saved, logging goes on")
+            else:
+                self._seq = seq + len(frame)
+                self.status.written += len(frame)
+            time.sleep(0)
+        if self._follower is not None:
+            self._follower.notify()

@@ -6,6 +6,7 @@ run it logs; a resumed run gets a new segment, so no two writers ever share a fi
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -32,30 +33,52 @@ def segment_path(root: Path, header: SegmentHeader) -> Path:
 
 
 class RunLogWriter:
-    """Appends records to one segment file. Not thread-safe: the writer thread owns it."""
+    """Appends records to one segment file. Not thread-safe: the writer thread owns it.
+
+    Each ``append`` writes whole frames with unbuffered writes. If a write fails (disk
+    full, file too large), the file is cut back to the end of the last whole frame, so
+    what is written once space returns is readable and nothing half-written is left
+    behind for readers to stop at.
+    """
 
     def __init__(self, path: Path, header: SegmentHeader) -> None:
         self.path = path
         self.header = header
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: BinaryIO = open(path, "ab")  # noqa: SIM115 - closed in close()
-        if self._file.tell() == 0:
-            self._file.write(encode_header(header))
+        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self.size = os.fstat(self._fd).st_size
+        if self.size == 0:
+            self._write_all(encode_header(header))
 
     def append(self, records: Sequence[Record | tuple[Any, ...]]) -> None:
-        self._file.write(encode_frames(records))
+        self._write_all(encode_frames(records))
+
+    def _write_all(self, data: bytes) -> None:
+        assert self._fd is not None, "run log is closed"
+        view = memoryview(data)
+        done = 0
+        try:
+            while done < len(view):
+                done += os.write(self._fd, view[done:])
+        except OSError:
+            if done:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, self.size)
+            raise
+        self.size += done
 
     def flush(self, *, fsync: bool = False) -> None:
-        self._file.flush()
-        if fsync:
-            os.fsync(self._file.fileno())
+        """Writes are unbuffered (already with the OS); ``fsync`` makes them durable."""
+        if fsync and self._fd is not None:
+            os.fsync(self._fd)
 
     def close(self) -> None:
-        if not self._file.closed:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
             try:
-                self.flush(fsync=True)
+                os.fsync(fd)
             finally:
-                self._file.close()
+                os.close(fd)
 
 
 @dataclass

@@ -9,6 +9,7 @@ run whose process is gone (same host) or whose heartbeat is older than
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import socket
 import time
@@ -298,10 +299,11 @@ class ApiRun:
             # every key has the same steps (the usual case): build rows with zip, in C
             first = series_list[0]
             names = ["_step", "_timestamp", "_runtime", *(s.key for s in series_list)]
-            stamps = [max(t) for t in zip(*(s.timestamps for s in series_list))]
-            return [dict(zip(names, cols)) for cols in zip(
-                first.steps, stamps, [t - created for t in stamps],
-                *(s.values for s in series_list))]
+            stamps = (list(map(max, zip(*(s.timestamps for s in series_list))))
+                      if len(series_list) > 1 else first.timestamps)
+            runtimes = [t - created for t in stamps]
+            columns = zip(first.steps, stamps, runtimes, *(s.values for s in series_list))
+            return list(map(dict, map(zip, itertools.repeat(names), columns)))
         rows: dict[int, dict[str, Any]] = {}
         for series in series_list:
             key = series.key

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection
 
-from tracklet.store.sql.schema import SCHEMA_REVISION
+from tracklet.store.sql.schema import SCHEMA_REVISION, metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -101,19 +101,39 @@ def current_revision(conn: Connection) -> str | None:
 
 
 def migrate(engine: Engine) -> None:
-    """Upgrade the database to ``SCHEMA_REVISION`` (a no-op, without Alembic, when it is)."""
+    """Bring the database to ``SCHEMA_REVISION``; a no-op, without Alembic, when it is.
+
+    An empty database gets the current schema in one step (``create_all``, then stamped
+    with the head revision, as Alembic's documentation recommends for new databases);
+    an older one is upgraded in place by the Alembic revisions. Either way one process
+    does it: SQLite writers hold ``BEGIN IMMEDIATE``, PostgreSQL an advisory lock.
+    """
     with engine.connect() as conn:
         if current_revision(conn) == SCHEMA_REVISION:
             return
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(74726163)"))  # one migrator
+        revision = current_revision(conn)
+        if revision == SCHEMA_REVISION:  # another process just did it
+            return
+        if revision is None and not inspect(conn).get_table_names():
+            metadata.create_all(conn)
+            conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT "
+                              "NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY "
+                              "(version_num))"))
+            conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"),
+                         {"v": SCHEMA_REVISION})
+        else:
+            alembic_upgrade(conn)
+
+
+def alembic_upgrade(conn: Connection) -> None:
+    """Run the Alembic revisions up to the head on ``conn`` (inside its transaction)."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(74726163)"))  # one migrator
-        if current_revision(conn) == SCHEMA_REVISION:  # another process just did it
-            return
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")

@@ -270,8 +270,7 @@ class SqlMetadataStore:
         # only JSON numbers compare as numbers: NaN and Infinity are stored as strings
         # (see engine.dump_json) and must not turn into 0; they sort last, match no range
         if self._read.dialect.name == "postgresql":
-            kind = func.jsonb_typeof(column.op("#>")(literal("{" + ",".join(keys) + "}")))
-            is_number = kind == "number"
+            is_number = func.jsonb_typeof(path) == "number"
         else:
             json_path = "$" + "".join(f'."{k}"' for k in keys)
             is_number = func.json_type(column, json_path).in_(("real", "integer"))

@@ -1,0 +1,83 @@
+"""Real servers the tests start for themselves: a throwaway PostgreSQL cluster.
+
+Under ``CI=true`` a server that cannot start fails the tests that need it; elsewhere those
+tests are skipped with the reason, so a laptop without PostgreSQL can still run the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+PG_BINS = [Path("/usr/lib/postgresql") / v / "bin" for v in ("17", "16", "15", "14")]
+
+
+def unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: real components must run)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pg_bin() -> Path | None:
+    for path in PG_BINS:
+        if (path / "initdb").exists():
+            return path
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """Start PostgreSQL on 127.0.0.1 in a temporary directory; yield its base URL."""
+    pgbin = _pg_bin()
+    if pgbin is None:
+        unavailable("PostgreSQL binaries (initdb, pg_ctl) are not installed")
+        raise AssertionError("unreachable")
+    root = Path(tempfile.mkdtemp(prefix="tracklet-pg-"))
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    if as_root:
+        shutil.chown(root, "postgres", "postgres")
+    port = free_port()
+    data, log = root / "data", root / "log"
+    try:
+        subprocess.run([*prefix, str(pgbin / "initdb"), "-D", str(data), "-U", "postgres",
+                        "--auth=trust", "-E", "UTF8", "--no-sync"],
+                       check=True, capture_output=True)
+        subprocess.run([*prefix, str(pgbin / "pg_ctl"), "-D", str(data), "-l", str(log), "-w",
+                        "-o", f"-h 127.0.0.1 -p {port} -k {root} -F -c fsync=off "
+                        "-c synchronous_commit=off", "start"], check=True, capture_output=True)
+    except subprocess.CalledProcessError as exc:
+        text = log.read_text() if log.exists() else ""
+        shutil.rmtree(root, ignore_errors=True)
+        unavailable(f"PostgreSQL did not start: {exc.stderr.decode()} {text}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*prefix, str(pgbin / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                        "-w", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def create_database(base_url: str, name: str) -> str:
+    """A new empty database on the cluster at ``base_url``; its URL."""
+    import psycopg
+
+    dsn = base_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base_url}/{name}"

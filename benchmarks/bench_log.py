@@ -139,6 +139,9 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=900, help="seconds per tracker workload")
     p.add_argument("--keep", action="store_true", help="keep each tracker's temp dir")
     p.add_argument("--out", default="bench_log.json", help="file name under results/")
+    p.add_argument("--warm", action="store_true",
+                   help="each tracker first logs a short run in the same process, so the "
+                   "figures are steady state rather than a cold process")
     args = p.parse_args()
     load_start = harness.loadavg("start")
 
@@ -154,7 +157,8 @@ def main() -> None:
         print(f"[{tracker}] workload ...", file=sys.stderr, flush=True)
         t = time.perf_counter()
         res |= harness.run_workload(
-            tracker, "log", args.steps, args.metrics, timeout=args.timeout, keep=args.keep
+            tracker, "log", args.steps, args.metrics, timeout=args.timeout, keep=args.keep,
+            warm=args.warm,
         )
         res["wall_s"] = time.perf_counter() - t
         if "error" in res:

@@ -107,7 +107,8 @@ def import_times(tracker: str, repeats: int) -> dict[str, Any]:
 
 
 def run_workload(
-    tracker: str, mode: str, steps: int, metrics: int, *, timeout: float, keep: bool = False
+    tracker: str, mode: str, steps: int, metrics: int, *, timeout: float, keep: bool = False,
+    warm: bool = False,
 ) -> dict[str, Any]:
     """Run workload.py for one tracker in its own interpreter and temp dir."""
     py = interpreter(tracker)
@@ -125,6 +126,7 @@ def run_workload(
         str(metrics),
         "--dir",
         str(tmp),
+        *(["--warm"] if warm else []),
     ]
     try:
         p = subprocess.run(

@@ -167,10 +167,23 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=10_000)
     p.add_argument("--metrics", type=int, default=10)
     p.add_argument("--dir", type=Path, required=True)
+    p.add_argument("--warm", action="store_true",
+                   help="first log a short run in this process: steady-state figures")
     args = p.parse_args()
     tmp = args.dir.resolve()
     tmp.mkdir(parents=True, exist_ok=True)
     os.chdir(tmp)  # e.g. mlflow's default artifact root is relative to the cwd
+    if args.warm:
+        warm = tmp / "warm-up"
+        warm.mkdir()
+        w = ADAPTERS[args.tracker](warm)
+        w.init({"warm_up": True})
+        log = w.log_fn()
+        for i in range(100):
+            log({f"metric_{j}": float(i + j) for j in range(args.metrics)})
+        w.finish()
+        tmp = tmp / "measured"
+        tmp.mkdir()
     a = ADAPTERS[args.tracker](tmp)
     fn = run_log if args.mode == "log" else run_ingest
     out = fn(a, args.steps, args.metrics)

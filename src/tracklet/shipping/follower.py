@@ -18,7 +18,8 @@ from tracklet.core.segment import SegmentHeader
 from tracklet.shipping.base import Shipper
 from tracklet.shipping.runlog import RunLogReader
 
-CHUNK = 64 * 1024  # run-log bytes per delivery: short GIL holds for the training thread
+CHUNK = 64 * 1024  # run-log bytes per delivery while keeping up: short GIL holds
+BIG_CHUNK = 2 * 1024 * 1024  # when far behind or finishing: fewer, larger transactions
 RETRY_SECONDS = 2.0
 
 
@@ -89,7 +90,9 @@ class LogFollower:
         """Ship everything readable now; False on failure."""
         try:
             while True:
-                records = reader.read(CHUNK)
+                behind = self.path.stat().st_size - reader.offset
+                size = BIG_CHUNK if self._closing.is_set() or behind > 4 * CHUNK else CHUNK
+                records = reader.read(size)
                 if not records:
                     return True
                 pending = [r for r in records if r.seq > self.shipped_seq]

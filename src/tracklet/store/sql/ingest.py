@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -59,23 +59,45 @@ def deep_merge(base: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Statements built once: ingest runs many small transactions, and building SQLAlchemy
+# expressions costs more than executing these (the compiled forms are cached per engine).
+_SELECT_PROJECT = select(projects.c.id).where(projects.c.entity == bindparam("entity"),
+                                              projects.c.name == bindparam("name"))
+_TOUCH_PROJECT = (update(projects)
+                  .where(projects.c.id == bindparam("b_pid"),
+                         projects.c.updated_at < bindparam("b_now"))
+                  .values(updated_at=bindparam("b_now")))
+_SELECT_RUN = select(runs).where(runs.c.project_id == bindparam("pid"),
+                                 runs.c.run_id == bindparam("run_id"))
+_SELECT_SEGMENT = select(run_segments.c.last_seq).where(
+    run_segments.c.run_uid == bindparam("b_uid"),
+    run_segments.c.segment == bindparam("b_segment"))
+_UPDATE_SEGMENT = (update(run_segments)
+                   .where(run_segments.c.run_uid == bindparam("b_uid"),
+                          run_segments.c.segment == bindparam("b_segment"))
+                   .values(last_seq=bindparam("b_seq")))
+_SELECT_KEYS = select(metric_keys).where(
+    metric_keys.c.run_uid == bindparam("uid"),
+    metric_keys.c.key.in_(bindparam("keys", expanding=True)))
+_UPDATE_STATS = update(metric_keys).where(metric_keys.c.id == bindparam("b_id"))
+_SELECT_HISTORY_STATS = select(metric_keys).where(metric_keys.c.run_uid == bindparam("uid"),
+                                                  metric_keys.c.kind == KIND_HISTORY)
+
+
 def _project_id(conn: Connection, entity: str, name: str, now: float) -> int:
-    ins = dialect_insert(conn, projects).values(
-        entity=entity, name=name, created_at=now, updated_at=now)
-    conn.execute(ins.on_conflict_do_nothing(index_elements=["entity", "name"]))
-    conn.execute(update(projects).where(projects.c.entity == entity, projects.c.name == name)
-                 .values(updated_at=func.max(projects.c.updated_at, now)
-                         if conn.dialect.name == "sqlite"
-                         else func.greatest(projects.c.updated_at, now)))
-    pid = conn.execute(select(projects.c.id).where(
-        projects.c.entity == entity, projects.c.name == name)).scalar_one()
+    params = {"entity": entity, "name": name}
+    pid = conn.execute(_SELECT_PROJECT, params).scalar()
+    if pid is None:
+        ins = dialect_insert(conn, projects).values(
+            entity=entity, name=name, created_at=now, updated_at=now)
+        conn.execute(ins.on_conflict_do_nothing(index_elements=["entity", "name"]))
+        pid = conn.execute(_SELECT_PROJECT, params).scalar_one()
     return int(pid)
 
 
 def _run_row(conn: Connection, header: SegmentHeader, now: float) -> dict[str, Any]:
     pid = _project_id(conn, header.entity, header.project, now)
-    row = conn.execute(select(runs).where(runs.c.project_id == pid,
-                                          runs.c.run_id == header.run_id)).mappings().first()
+    row = conn.execute(_SELECT_RUN, {"pid": pid, "run_id": header.run_id}).mappings().first()
     if row is not None:
         return dict(row)
     values = dict(project_id=pid, run_id=header.run_id, name=header.run_id, tags=[],
@@ -95,11 +117,13 @@ class _Batch:
     def __init__(self, run: dict[str, Any]) -> None:
         self.run = run
         self.changes: dict[str, Any] = {}
-        # (key, kind) -> [(step, ts, value), ...]
-        self.points: dict[tuple[str, int], list[tuple[int, float, float]]] = defaultdict(list)
+        # (key, kind) -> (steps, timestamps, values), in write order
+        self.points: dict[tuple[str, int], tuple[list[int], list[float], list[float]]] = (
+            defaultdict(lambda: ([], [], [])))
         self.lines: list[tuple[float, str, str]] = []
         self.history: list[History] = []
-        self.summary_dirty = False
+        self.summary_dirty = False  # defines or user values changed: recompute it all
+        self.touched: dict[str, MetricStats] = {}  # history keys with new statistics
         self.max_ts = 0.0
 
     def get(self, column: str) -> Any:
@@ -112,12 +136,13 @@ class _Batch:
 def _apply(batch: _Batch, rec: Record) -> None:
     if isinstance(rec, History):
         batch.history.append(rec)
-        last = batch.get("last_step")
-        batch.set("last_step", rec.step if last is None else max(last, rec.step))
     elif isinstance(rec, System):
         step, ts, points = int(rec.ts * 1000), rec.ts, batch.points
         for key, value in rec.values.items():
-            points[(key, KIND_SYSTEM)].append((step, ts, value))
+            steps, stamps, values = points[(key, KIND_SYSTEM)]
+            steps.append(step)
+            stamps.append(ts)
+            values.append(value)
     elif isinstance(rec, Console):
         batch.lines.extend(rec.lines)
     elif isinstance(rec, RunStart):
@@ -170,6 +195,10 @@ def _gather_history(batch: _Batch) -> None:
     log the same keys in one C-speed ``zip`` (the common case: the same dict each step)."""
     points = batch.points
     i, records = 0, batch.history
+    top = max(r.step for r in records)
+    last = batch.get("last_step")
+    batch.set("last_step", top if last is None else max(last, top))
+    batch.max_ts = max(batch.max_ts, max(r.ts for r in records))
     while i < len(records):
         keys = tuple(records[i].values)
         j = i + 1
@@ -179,7 +208,10 @@ def _gather_history(batch: _Batch) -> None:
         steps = [r.step for r in group]
         stamps = [r.ts for r in group]
         for key, column in zip(keys, zip(*[r.values.values() for r in group])):
-            points[(key, KIND_HISTORY)].extend(zip(steps, stamps, column))
+            series = points[(key, KIND_HISTORY)]
+            series[0].extend(steps)
+            series[1].extend(stamps)
+            series[2].extend(column)
         i = j
     batch.history = []
 
@@ -188,22 +220,18 @@ def _write_points(conn: Connection, batch: _Batch) -> None:
     uid = batch.run["uid"]
     wanted = {key for key, _ in batch.points}
     existing = {row.key: row for row in conn.execute(
-        select(metric_keys).where(metric_keys.c.run_uid == uid,
-                                  metric_keys.c.key.in_(wanted))).mappings()}
+        _SELECT_KEYS, {"uid": uid, "keys": list(wanted)}).mappings()}
     missing = [{"run_uid": uid, "key": key, "kind": kind, "count": 0, "finite": 0, "total": 0.0}
                for key, kind in batch.points if key not in existing]
     if missing:
         conn.execute(metric_keys.insert(), missing)
         existing.update({row.key: row for row in conn.execute(
-            select(metric_keys).where(metric_keys.c.run_uid == uid,
-                                      metric_keys.c.key.in_([m["key"] for m in missing])))
-            .mappings()})
+            _SELECT_KEYS, {"uid": uid, "keys": [m["key"] for m in missing]}).mappings()})
     chunks: list[dict[str, Any]] = []
     stats: dict[int, MetricStats] = {}
     rewritten: list[int] = []
-    for (key, _kind), pts in batch.points.items():
+    for (key, _kind), (raw_steps, raw_stamps, raw_values) in batch.points.items():
         row = existing[key]
-        raw_steps, raw_stamps, raw_values = (list(col) for col in zip(*pts))
         st = stats[row["id"]] = MetricStats.from_row(row)
         if st.max_step is not None and min(raw_steps) <= st.max_step:
             rewritten.append(row["id"])  # steps written again: recompute below
@@ -214,9 +242,11 @@ def _write_points(conn: Connection, batch: _Batch) -> None:
     conn.execute(series_chunks.insert(), chunks)
     for key_id in rewritten:
         stats[key_id] = _recount(conn, key_id, stats[key_id])
-    conn.execute(update(metric_keys).where(metric_keys.c.id == bindparam("b_id")),
+    conn.execute(_UPDATE_STATS,
                  [{"b_id": key_id, **st.to_row()} for key_id, st in stats.items()])
-    batch.summary_dirty = True
+    names = {row["id"]: key for (key, kind) in batch.points
+             if kind == KIND_HISTORY for row in (existing[key],)}
+    batch.touched.update({names[i]: st for i, st in stats.items() if i in names})
 
 
 def _recount(conn: Connection, key_id: int, running: MetricStats) -> MetricStats:
@@ -242,12 +272,13 @@ def _write_lines(conn: Connection, batch: _Batch) -> None:
 
 
 def _summary(conn: Connection, batch: _Batch) -> dict[str, Any]:
-    rows = conn.execute(select(metric_keys).where(
-        metric_keys.c.run_uid == batch.run["uid"], metric_keys.c.kind == KIND_HISTORY)
-    ).mappings()
+    defs = MetricDefs.from_json(batch.get("metric_defs"))
+    overrides = batch.get("summary_overrides")
+    if not batch.summary_dirty:  # only some series moved on: update their entries
+        return {**batch.run["summary"], **build_summary(batch.touched, defs, {}), **overrides}
+    rows = conn.execute(_SELECT_HISTORY_STATS, {"uid": batch.run["uid"]}).mappings()
     stats = {row["key"]: MetricStats.from_row(row) for row in rows}
-    return build_summary(stats, MetricDefs.from_json(batch.get("metric_defs")),
-                         batch.get("summary_overrides"))
+    return build_summary(stats, defs, overrides)
 
 
 def apply_records(conn: Connection, header: SegmentHeader, records: Sequence[Record],
@@ -255,9 +286,8 @@ def apply_records(conn: Connection, header: SegmentHeader, records: Sequence[Rec
     """Apply ``records`` (in seq order) inside the caller's transaction; see MetadataStore."""
     first_ts = records[0].ts if records else now()
     run = _run_row(conn, header, first_ts)
-    seg_key = and_(run_segments.c.run_uid == run["uid"],
-                   run_segments.c.segment == header.segment)
-    last_seq = conn.execute(select(run_segments.c.last_seq).where(seg_key)).scalar()
+    seg = {"b_uid": run["uid"], "b_segment": header.segment}
+    last_seq = conn.execute(_SELECT_SEGMENT, seg).scalar()
     applied = int(last_seq) if last_seq is not None else 0
     batch = _Batch(run)
     for rec in records:
@@ -265,7 +295,10 @@ def apply_records(conn: Connection, header: SegmentHeader, records: Sequence[Rec
             continue
         if rec.seq != applied + 1:
             break
-        _apply(batch, rec)
+        if type(rec) is History:  # the bulk: gathered in one go by _gather_history
+            batch.history.append(rec)
+        else:
+            _apply(batch, rec)
         applied = rec.seq
     if last_seq is not None and applied == last_seq:
         return applied
@@ -275,7 +308,7 @@ def apply_records(conn: Connection, header: SegmentHeader, records: Sequence[Rec
         _write_points(conn, batch)
     if batch.lines:
         _write_lines(conn, batch)
-    if batch.summary_dirty:
+    if batch.summary_dirty or batch.touched:
         batch.set("summary", _summary(conn, batch))
     if batch.max_ts:
         hb = batch.run["heartbeat_at"]
@@ -286,5 +319,6 @@ def apply_records(conn: Connection, header: SegmentHeader, records: Sequence[Rec
         conn.execute(run_segments.insert().values(run_uid=run["uid"], segment=header.segment,
                                                   last_seq=applied))
     else:
-        conn.execute(update(run_segments).where(seg_key).values(last_seq=applied))
+        conn.execute(_UPDATE_SEGMENT, {**seg, "b_seq": applied})
+    conn.execute(_TOUCH_PROJECT, {"b_pid": run["project_id"], "b_now": batch.max_ts or now()})
     return applied

@@ -515,3 +515,28 @@ def test_store_reopened_keeps_its_data(store_url: str, store: SqlMetadataStore) 
     finally:
         again.close()
     assert series(store, seg.ref, "loss") == [(0, 1.0), (1, 0.5)]
+
+
+def test_limited_reads_page_through_batches_that_straddle_the_start(
+        store: SqlMetadataStore) -> None:
+    """Each batch is stored as one chunk per key: a page that starts inside a chunk, or
+    after steps were written twice, still gets `limit` points when they exist."""
+    seg = Segment()
+    store.append_records(seg.header, [seg.start()])
+    for first in (0, 10, 20):  # three batches: steps 0-9, 10-19, 20-29
+        store.append_records(seg.header, [seg.history(s, x=float(s)) for s in
+                                          range(first, first + 10)])
+    # steps 0-9 written again (a restart): their values change, their count does not
+    store.append_records(seg.header, [seg.history(s, x=-float(s)) for s in range(10)])
+
+    assert series(store, seg.ref, "x", min_step=5, limit=10) == (
+        [(s, -float(s)) for s in range(5, 10)] + [(s, float(s)) for s in range(10, 15)])
+    pages, lo = [], 0
+    while True:
+        page = series(store, seg.ref, "x", min_step=lo, limit=7)
+        if not page:
+            break
+        pages.append(page)
+        lo = page[-1][0] + 1
+    assert [len(p) for p in pages] == [7, 7, 7, 7, 2]
+    assert [s for p in pages for s, _ in p] == list(range(30))

@@ -152,11 +152,6 @@ class Run:
         assert self._writer is not None
         self._writer.put_record(("summary", time.time(), values, removed))
 
-    def _emit_metadata(self, collect: Callable[[], dict[str, Any]]) -> None:
-        """Record host facts; ``collect`` runs on the writer thread (git is slow)."""
-        if self._writer is not None:
-            self._writer.put_record(("meta", time.time(), collect))
-
     def _sync(self) -> None:
         if self._writer is not None and not self._finished:
             self._writer.barrier(timeout=5.0)

@@ -224,15 +224,30 @@ def _make_writer(settings: Settings, header: SegmentHeader, tracker: SummaryTrac
                   on_history=tracker.on_history)
 
 
-def _collect(limit: int) -> dict[str, Any]:
-    from tracklet.sdk.metadata import collect_metadata  # on the writer thread: git is slow
+METADATA_TIMEOUT = 10.0  # finish() waits this long at most for git and friends
 
-    return collect_metadata(max_diff_bytes=limit)
+
+def _start_metadata(run: Run, writer: Writer, diff_limit: int) -> None:
+    """Collect host and git facts on a thread of their own (git can take a while) and
+    queue them as a record; finish() waits for it, briefly."""
+    ts = time.time()
+
+    def collect() -> None:
+        from tracklet.sdk.metadata import collect_metadata
+
+        try:
+            data = collect_metadata(max_diff_bytes=diff_limit)
+        except Exception as exc:  # metadata is a nicety: never fail the run for it
+            data = {"error": f"could not collect metadata: {exc!r}"}
+        writer.put_record(("meta", ts, data))
+
+    thread = threading.Thread(target=collect, name="tracklet-metadata", daemon=True)
+    thread.start()
+    run.add_stopper(lambda: thread.join(METADATA_TIMEOUT))
 
 
 def _start_side_threads(run: Run, settings: Settings, writer: Writer) -> None:
-    limit = settings.git_diff_limit
-    run._emit_metadata(lambda: _collect(limit))
+    _start_metadata(run, writer, settings.git_diff_limit)
     if settings.system_metrics:
         monitor = SystemMonitor(interval=settings.system_metrics_interval,
                                 emit=lambda values: writer.put(("sys", time.time(), values)))

@@ -40,7 +40,7 @@ class Settings:
     system_metrics_interval: float = 10.0
     console_capture: bool = True
     max_queue: int = 1_000_000           # metric values waiting for the writer (memory bound)
-    queue_full_timeout: float = 1.0      # how long log() blocks on a full queue, then drops
+    queue_full_timeout: float = 5.0      # how long log() blocks on a full queue, then drops
     finish_timeout: float = 60.0         # default bound on finish()
     git_diff_limit: int = 1_000_000
 

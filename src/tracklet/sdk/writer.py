@@ -81,7 +81,7 @@ class Writer:
         self._flush_interval = flush_interval
         self._heartbeat_interval = heartbeat_interval
         self._max_values = max_queue
-        self._max_queue = max(max_queue // 10, 100)  # items (~10 values each) until measured
+        self._max_queue = min(max_queue, 10_000)  # items, until their sizes are measured
         self._queue_full_timeout = queue_full_timeout
         self._on_history = on_history
         self._clock = clock
@@ -106,6 +106,10 @@ class Writer:
         queue = self._queue
         if len(queue) >= self._max_queue >> 2:  # a quarter full: drain now, do not wait
             self._wake.set()
+            if len(queue) >= self._max_queue and item[0] == "h":
+                # before blocking, size the bound by this row (the writer refines it)
+                self._max_queue = max(self._max_queue,
+                                      self._max_values // max(len(item[3]), 1))
             if len(queue) >= self._max_queue and not self._wait_for_space():
                 self.status.dropped += 1
                 self._warn("queue", f"the writer is behind by {len(queue)} records; "
@@ -188,8 +192,9 @@ class Writer:
         if self._connect is not None:
             from tracklet.shipping.follower import LogFollower
 
-            self._follower = LogFollower(self._log_path, self.header, self._connect,
-                                         interval=self._flush_interval, warn=self._warn)
+            self._follower = LogFollower(
+                self._log_path, self.header, self._connect, interval=self._flush_interval,
+                warn=self._warn, yield_to=lambda: len(self._queue) > self._max_queue >> 1)
             self._follower.start()
 
     def _cycle(self) -> None:
@@ -229,11 +234,9 @@ class Writer:
                 lines.append(item[1])
             elif kind == "barrier":
                 barriers.append(item[1])
-            elif kind == "meta":
-                out.append(("meta", (item[1], item[2]())))
             elif kind == "finish":
                 out.append(("finish", (*item[1:], self.status.dropped)))
-            else:  # sys, start, update, config, summary, define
+            else:  # sys, start, update, meta, config, summary, define
                 out.append((kind, item[1:]))
         if lines:
             out.append(("out", (lines[-1][0], lines)))

@@ -25,7 +25,8 @@ RETRY_SECONDS = 2.0
 
 class LogFollower:
     def __init__(self, path: Path, header: SegmentHeader, connect: Callable[[], Shipper], *,
-                 interval: float, warn: Callable[[str, str], None]) -> None:
+                 interval: float, warn: Callable[[str, str], None],
+                 yield_to: Callable[[], bool] = lambda: False) -> None:
         self.path = path
         self.header = header
         self.shipped_seq = 0
@@ -33,6 +34,7 @@ class LogFollower:
         self._connect = connect
         self._interval = interval
         self._warn = warn
+        self._yield_to = yield_to  # True while the run log's writer needs the CPU more
         self._wake = threading.Event()
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._main, name="tracklet-shipper",
@@ -99,6 +101,8 @@ class LogFollower:
                 if pending:
                     self.shipped_seq = shipper.ship(self.header, pending)
                 time.sleep(0)  # let the training thread in between deliveries
+                while self._yield_to() and not self._closing.is_set():
+                    time.sleep(0.005)  # the run log comes first: it is what keeps data safe
         except Exception as exc:
             self._warn("ship", f"could not store records yet ({exc}); retrying, nothing "
                        "is lost: the run log keeps them")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import itertools
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -195,26 +196,29 @@ class SqlMetadataStore:
         if hi is not None:
             query = query.where(series_chunks.c.min_step <= hi)
         if limit is None:
-            picked = list(conn.execute(query))
-        else:
-            # in step order, stop once no further chunk can hold one of the first `limit`
-            picked, taken, bound = [], 0, None
-            for r in conn.execute(query.order_by(series_chunks.c.min_step)):
+            return _cut(key, list(conn.execute(query)), lo, hi, None)
+        # Take chunks in step order until they can hold the first `limit` points in range,
+        # plus every chunk that may interleave with them. A chunk reaching below `lo`, or
+        # steps written twice, can leave fewer than that: then take more and look again.
+        rows = iter(conn.execute(query.order_by(series_chunks.c.min_step)))
+        picked: list[Any] = []
+        want, taken, waiting = limit, 0, None
+        while True:
+            bound = None
+            for r in itertools.chain([waiting] if waiting is not None else [], rows):
+                waiting = None
                 if bound is not None and r.min_step > bound:
+                    waiting = r
                     break
                 picked.append(r)
                 taken += r.n_points
-                if taken >= limit and bound is None:
+                if taken >= want and bound is None:
                     bound = max(p.max_step for p in picked)
-        picked.sort(key=lambda r: r.id)  # write order: the last write of a step wins
-        steps, stamps, values = merge_chunks(unpack_chunk(r.data, r.n_points) for r in picked)
-        start = 0 if lo is None else bisect.bisect_left(steps, lo)
-        end = len(steps) if hi is None else bisect.bisect_right(steps, hi)
-        if limit is not None:
-            end = min(end, start + limit)
-        if (start, end) != (0, len(steps)):
-            steps, stamps, values = steps[start:end], stamps[start:end], values[start:end]
-        return Series(key, steps, stamps, values)
+            series = _cut(key, picked, lo, hi, limit)
+            if len(series.steps) >= limit or waiting is None:
+                return series
+            want = taken + limit - len(series.steps)
+
 
     def read_console(self, run: RunRef, *, offset: int = 0, limit: int = 1000,
                      search: str | None = None) -> list[ConsoleLine]:
@@ -301,3 +305,18 @@ class SqlMetadataStore:
             return type_coerce(runs.c.tags, JSONB).contains([tag])
         each = func.json_each(runs.c.tags).table_valued("value")
         return exists(select(literal(1)).select_from(each).where(each.c.value == tag))
+
+
+def _cut(key: str, picked: list[Any], lo: int | None, hi: int | None,
+         limit: int | None) -> Series:
+    """Merge chunks (in write order: the last write of a step wins) and keep the points
+    with lo <= step <= hi, the first ``limit`` of them."""
+    picked = sorted(picked, key=lambda r: r.id)
+    steps, stamps, values = merge_chunks(unpack_chunk(r.data, r.n_points) for r in picked)
+    start = 0 if lo is None else bisect.bisect_left(steps, lo)
+    end = len(steps) if hi is None else bisect.bisect_right(steps, hi)
+    if limit is not None:
+        end = min(end, start + limit)
+    if (start, end) != (0, len(steps)):
+        steps, stamps, values = steps[start:end], stamps[start:end], values[start:end]
+    return Series(key, steps, stamps, values)

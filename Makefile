@@ -16,12 +16,12 @@ demo: $(STAMP)
 	$(VENV)/bin/tracklet demo
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check --no-cache src tests benchmarks
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check --no-cache src tests benchmarks
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import KEYS, child_env, metric_value, warning_lines
+from e2e_support import KEYS, child_env, metric_value, warning_lines
 
 import tracklet
 from tracklet.store.base import RunRef

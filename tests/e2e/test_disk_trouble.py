@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import KEYS, child_env, metric_value, warning_lines
+from e2e_support import KEYS, child_env, metric_value, warning_lines
 
 import tracklet
 from tracklet.shipping.local import LocalShipper

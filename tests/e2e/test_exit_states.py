@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from conftest import KEYS, child_env, metric_value, run_is_stored, wait_until
+from e2e_support import KEYS, child_env, metric_value, run_is_stored, wait_until
 
 import tracklet
 from tracklet.store.base import RunRef

@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from conftest import KEYS, Child, child_env, metric_value, run_is_stored, wait_until
+from e2e_support import KEYS, Child, child_env, metric_value, run_is_stored, wait_until
 
 import tracklet
 from tracklet.shipping.local import LocalShipper

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from conftest import KEYS, Child, child_env, metric_value
+from e2e_support import KEYS, Child, child_env, metric_value
 
 import tracklet
 from tracklet.shipping.local import LocalShipper

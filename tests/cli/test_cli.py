@@ -48,7 +48,8 @@ def log_run(data_dir: Path, project: str, points: Points, *, name: str,
 
 
 def subprocess_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLET_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TRACKLET_") or k == "TRACKLET_CONFIG_DIR"}
     env.update(TRACKLET_SYSTEM_METRICS="false", TRACKLET_CONSOLE_CAPTURE="false")
     return env
 

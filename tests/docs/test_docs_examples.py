@@ -51,7 +51,8 @@ def test_docs_have_examples() -> None:
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
 def test_page_examples_run(page: Path, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLET_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TRACKLET_") or k == "TRACKLET_CONFIG_DIR"}
     env.update(TRACKLET_DIR=str(tmp_path / "tracklet"), TRACKLET_SYSTEM_METRICS="false",
                TRACKLET_CONSOLE_CAPTURE="false", PYTHONUNBUFFERED="1")
     for example in examples(page):

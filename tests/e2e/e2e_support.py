@@ -44,7 +44,8 @@ metric_value: Callable[[int, int], float] = workload.metric_value
 def child_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a child: no ambient TRACKLET_* settings, a private data dir,
     no system metrics or console capture (unless ``extra`` says otherwise)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLET_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TRACKLET_") or k == "TRACKLET_CONFIG_DIR"}
     env.update({
         "TRACKLET_DIR": str(data_dir),
         "TRACKLET_PROJECT": "e2e",

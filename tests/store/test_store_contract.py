@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import pytest
@@ -540,3 +541,37 @@ def test_limited_reads_page_through_batches_that_straddle_the_start(
         lo = page[-1][0] + 1
     assert [len(p) for p in pages] == [7, 7, 7, 7, 2]
     assert [s for p in pages for s, _ in p] == list(range(30))
+
+
+def test_update_run_edits_name_tags_and_clears_notes(store: SqlMetadataStore) -> None:
+    seg = Segment()
+    store.append_records(seg.header, [seg.start(), seg.history(0, loss=1.0)])
+    edited = store.update_run(seg.ref, {"name": "better", "tags": ["a", "b"], "notes": "hi"})
+    assert (edited.name, edited.tags, edited.notes) == ("better", ["a", "b"], "hi")
+    cleared = store.update_run(seg.ref, {"notes": None})
+    assert (cleared.name, cleared.tags, cleared.notes) == ("better", ["a", "b"], None)
+    assert series(store, seg.ref, "loss") == [(0, 1.0)]
+
+
+def test_the_same_batches_delivered_concurrently_apply_once(store_url: str) -> None:
+    """A client retrying after a timeout while its first request still runs: each
+    record must still be applied exactly once (PostgreSQL needs a per-run lock)."""
+    seg = Segment()
+    batches = [[seg.start()]] + [[seg.history(s, x=float(s)), seg.console(("stdout", f"l{s}"))]
+                                 for s in range(20)]
+    stores = [SqlMetadataStore(store_url) for _ in range(3)]
+    try:
+        def deliver(s: SqlMetadataStore) -> None:
+            for batch in batches:
+                s.append_records(seg.header, batch)
+
+        threads = [threading.Thread(target=deliver, args=(s,)) for s in stores]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert series(stores[0], seg.ref, "x") == [(s, float(s)) for s in range(20)]
+        assert console_texts(stores[0], seg.ref) == [f"l{s}" for s in range(20)]
+    finally:
+        for s in stores:
+            s.close()

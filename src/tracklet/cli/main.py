@@ -18,7 +18,9 @@ from tracklet import __version__
 from tracklet.cli.context import DEFAULT_DIR, CliContext
 from tracklet.cli.demo import demo
 from tracklet.cli.export import export
+from tracklet.cli.login import login
 from tracklet.cli.runs import runs
+from tracklet.cli.server import server
 from tracklet.cli.sync import sync
 from tracklet.errors import TrackletError
 
@@ -70,6 +72,8 @@ main.add_command(runs)
 main.add_command(export)
 main.add_command(sync)
 main.add_command(demo)
+main.add_command(server)
+main.add_command(login)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m tracklet.cli.main`

@@ -1,7 +1,8 @@
-"""``tracklet sync``: ship run logs (offline runs, leftovers of crashed ones) into the store.
+"""``tracklet sync``: ship run logs (offline runs, leftovers of crashed ones) into the
+local store, or to a server (``--host``, or the configured server in online mode).
 
-Shipping is idempotent: the store remembers, per segment, the last record it applied, so a
-second sync of the same logs reports "up to date" and changes nothing.
+Shipping is idempotent: the receiver remembers, per segment, the last record it applied,
+so a second sync of the same logs reports "up to date" and changes nothing.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import TYPE_CHECKING
 import click
 
 from tracklet.cli.context import CliContext, pass_cli
+from tracklet.errors import AuthError
 
 if TYPE_CHECKING:
-    from tracklet.shipping.local import LocalShipper
+    from tracklet.shipping.base import Shipper
 
 PROGRESS_FROM = 10  # segments; fewer than this print without a progress bar
 
@@ -24,17 +26,26 @@ PROGRESS_FROM = 10  # segments; fewer than this print without a progress bar
 @click.command()
 @click.argument("paths", nargs=-1, metavar="[PATHS]...",
                 type=click.Path(path_type=Path))
+@click.option("--host", metavar="URL",
+              help="Upload to the server at URL (its API key from TRACKLET_API_KEY or "
+                   "`tracklet login`) instead of the local store.")
+@click.option("--local", "local", is_flag=True,
+              help="Store into the local store of --dir even when a server is configured.")
 @pass_cli
-def sync(cli: CliContext, paths: tuple[Path, ...]) -> None:
-    """Ship run logs (offline or unfinished runs) into the store.
+def sync(cli: CliContext, paths: tuple[Path, ...], host: str | None, local: bool) -> None:
+    """Ship run logs (offline or unfinished runs) into the store or to a server.
 
     PATHS are data directories, run directories (DIR/runs/RUN_ID) or single run-log files
-    (*.tlog); the default is the data directory. Records go into the store of --dir.
-    Use it for runs logged with mode="offline", runs copied from another machine, and
-    runs whose process died before everything was stored. Running it again is safe: it
-    reports "up to date".
+    (*.tlog); the default is the data directory. Records go to the server of --host, else
+    to the configured server in online mode (`tracklet login`, TRACKLET_BASE_URL), else
+    into the store of --dir. Use it for runs logged with mode="offline", runs copied from
+    another machine, runs that could not reach the server, and runs whose process died
+    before everything was stored. Running it again is safe: it reports "up to date".
     """
     from tracklet.shipping.runlog import find_segments
+
+    if host is not None and local:
+        raise click.UsageError("--host and --local contradict each other; give one")
 
     roots = list(paths) or [cli.settings.root]
     for path in roots:
@@ -47,7 +58,7 @@ def sync(cli: CliContext, paths: tuple[Path, ...]) -> None:
         where = ", ".join(str(p) for p in roots)
         click.echo(f"nothing to sync: no run logs (*.tlog) under {where}")
         return
-    shipper = _open_shipper(cli)
+    shipper, target = _open_shipper(cli, host, local)
     try:
         totals = _ship_all(segments, shipper)
     finally:
@@ -55,8 +66,7 @@ def sync(cli: CliContext, paths: tuple[Path, ...]) -> None:
     total = len(segments)
     noun = "segment" if total == 1 else "segments"
     if totals["shipped"]:
-        click.echo(f"synced {total} {noun} into {cli.location}: {totals['shipped']} new "
-                   "records")
+        click.echo(f"synced {total} {noun} {target}: {totals['shipped']} new records")
     elif not totals["failed"]:
         click.echo(f"everything up to date ({total} {noun})")
     if totals["problems"]:
@@ -68,16 +78,32 @@ def sync(cli: CliContext, paths: tuple[Path, ...]) -> None:
             "the run logs are kept as they were: fix the cause and run `tracklet sync` again")
 
 
-def _open_shipper(cli: CliContext) -> LocalShipper:
+def _open_shipper(cli: CliContext, host: str | None, local: bool) -> tuple[Shipper, str]:
+    """The receiver and how to name it (``into DIR``, ``to URL``)."""
+    settings = cli.settings
+    if host is not None or (settings.mode == "online" and not local):
+        from tracklet.core.urls import normalize_url
+        from tracklet.sdk.settings import Settings
+        from tracklet.shipping.http import HttpShipper
+
+        try:
+            url = normalize_url(host or settings.base_url)
+            key = Settings.resolve({"dir": str(cli.data_dir), "base_url": url,
+                                    "mode": "offline"}).api_key
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--host") from None
+        if not key:
+            raise click.ClickException(f"no API key for {url}: run `tracklet login --host "
+                                       f"{url}` or set TRACKLET_API_KEY")
+        return HttpShipper(url, key), f"to {url}"
     from tracklet.shipping.local import LocalShipper
     from tracklet.store.sql.store import SqlMetadataStore
 
-    settings = cli.settings
     settings.root.mkdir(parents=True, exist_ok=True)
-    return LocalShipper(SqlMetadataStore(settings.store_url))
+    return LocalShipper(SqlMetadataStore(settings.store_url)), f"into {cli.location}"
 
 
-def _ship_all(segments: list[Path], shipper: LocalShipper) -> Counter[str]:
+def _ship_all(segments: list[Path], shipper: Shipper) -> Counter[str]:
     """Ship each segment, printing one line per segment. Returns the counts of records
     ``shipped``, of segments with unreadable parts (``problems``) and of segments the
     store refused (``failed``)."""
@@ -96,6 +122,8 @@ def _ship_all(segments: list[Path], shipper: LocalShipper) -> Counter[str]:
             totals["problems"] += 1
             echo(f"warning: cannot read {path}: {exc.strerror or exc}")
             return
+        except AuthError:
+            raise  # a wrong key fails every segment alike: stop with one clear line
         except Exception as exc:  # one bad segment must not stop the others
             totals["failed"] += 1
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

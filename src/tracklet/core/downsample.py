@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,35 +34,40 @@ def bucketize(xs: Sequence[float], ys: Sequence[float], buckets: int) -> list[Bu
     """Split points (sorted by x) into at most ``buckets`` equal x-ranges.
 
     Each bucket keeps min, max, mean (NaN skipped) and its last point, so the newest point
-    is always the last bucket's ``last`` and the line never loses a spike.
+    is always the last bucket's ``last`` and the line never loses a spike. The point at x
+    goes to bucket ``min(int((x - lo) / width), buckets - 1)``; as that index never falls
+    when x grows, each bucket's first point is found by bisection and its aggregates are
+    taken over a slice in C (a million points take milliseconds, not a second).
     """
     n = len(xs)
     if n == 0 or buckets <= 0:
         return []
     lo, hi = float(xs[0]), float(xs[-1])
-    width = (hi - lo) / buckets if hi > lo else 1.0
-    out: list[Bucket] = []
-    cur = -1
-    bmin = bmax = total = 0.0
-    count = finite = 0
-    last_x = last_y = 0.0
-    for x, y in zip(xs, ys):
-        b = min(int((x - lo) / width), buckets - 1) if hi > lo else 0
-        if b != cur:
-            if count:
-                out.append(Bucket(last_x, bmin, bmax, total / finite if finite else math.nan,
-                                  last_y, count))
-            cur, count, finite, total = b, 0, 0, 0.0
-            bmin, bmax = math.inf, -math.inf
-        count += 1
-        last_x, last_y = x, y
-        if y == y:  # not NaN
-            finite += 1
-            total += y
-            bmin = min(bmin, y)
-            bmax = max(bmax, y)
-    if count:
-        out.append(Bucket(last_x, bmin, bmax, total / finite if finite else math.nan,
-                          last_y, count))
-    return [b if b.min <= b.max else Bucket(b.x, math.nan, math.nan, b.mean, b.last, b.count)
-            for b in out]
+    starts = [0]
+    if hi > lo:
+        width = (hi - lo) / buckets
+
+        def index(x: float) -> int:
+            return min(int((x - lo) / width), buckets - 1)
+
+        for b in range(1, buckets):
+            start = bisect.bisect_left(xs, b, lo=starts[-1], key=index)
+            if start >= n:
+                break
+            if start > starts[-1]:
+                starts.append(start)
+    starts.append(n)
+    return [_bucket(xs, ys, a, e) for a, e in itertools.pairwise(starts)]
+
+
+def _bucket(xs: Sequence[float], ys: Sequence[float], start: int, end: int) -> Bucket:
+    values = ys[start:end]
+    total = sum(values)
+    if total == total:  # no NaN (nor inf - inf) among them
+        return Bucket(xs[end - 1], min(values), max(values), total / len(values),
+                      ys[end - 1], end - start)
+    kept = [y for y in values if y == y]
+    if not kept:
+        return Bucket(xs[end - 1], math.nan, math.nan, math.nan, ys[end - 1], end - start)
+    return Bucket(xs[end - 1], min(kept), max(kept), sum(kept) / len(kept), ys[end - 1],
+                  end - start)

@@ -1,9 +1,12 @@
 """``tracklet.Api``: reading projects, runs and their history, shaped like ``wandb.Api``.
 
-In local mode it reads the store under the data directory directly (issue: the HTTP
-server brings ``Api("http://host:port")``). Reading also notices dead runs: a ``running``
-run whose process is gone (same host) or whose heartbeat is older than
-``heartbeat_timeout`` has its leftover run log shipped and is marked ``crashed``.
+``Api()`` reads the store under the data directory directly, or the configured server
+when there is one (online mode); ``Api("http://host:port")`` reads that server through
+``/api/v1``. Both go through a ``RunReader``: the local store, or ``HttpRunReader``.
+
+Reading the local store also notices dead runs: a ``running`` run whose process is gone
+(same host) or whose heartbeat is older than ``heartbeat_timeout`` has its leftover run
+log shipped and is marked ``crashed`` (a server does this itself).
 """
 
 from __future__ import annotations
@@ -14,18 +17,23 @@ import os
 import socket
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tracklet.errors import UsageError
 from tracklet.sdk.settings import Settings
 from tracklet.store.base import (
+    ConsoleLine,
     MetadataStore,
+    Page,
     ProjectInfo,
     RunFilter,
     RunInfo,
     RunRef,
     Series,
 )
+
+if TYPE_CHECKING:
+    from tracklet.sdk.http_api import HttpRunReader
 
 SCAN_BLOCK = 20_000  # steps read per query by scan_history
 _MONGO_OPS = {"$eq": "=", "$ne": "!=", "$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">=",
@@ -66,26 +74,76 @@ def _order(order: str | None) -> list[str]:
     return [("-" if desc else "") + _field_name(order.lstrip("+-"))]
 
 
+class RunReader(Protocol):
+    """What the read API needs: the read side of a ``MetadataStore``, also offered by a
+    server (``HttpRunReader``)."""
+
+    def list_projects(self, entity: str | None = None) -> list[ProjectInfo]: ...
+
+    def get_run(self, run: RunRef) -> RunInfo: ...
+
+    def list_runs(self, entity: str, project: str, *, filters: Sequence[RunFilter] = (),
+                  order: Sequence[str] = ("-created_at",), limit: int = 100,
+                  cursor: str | None = None) -> Page: ...
+
+    def list_metric_keys(self, run: RunRef, *,
+                         kind: Literal["history", "system"]) -> list[str]: ...
+
+    def read_series(self, run: RunRef, keys: Sequence[str], *, min_step: int | None = None,
+                    max_step: int | None = None, limit: int | None = None) -> list[Series]:
+        ...
+
+    def read_console(self, run: RunRef, *, offset: int = 0, limit: int = 1000,
+                     search: str | None = None) -> list[ConsoleLine]: ...
+
+    def close(self) -> None: ...
+
+
 class Api:
-    """Read access to runs. ``Api()`` reads ``TRACKLET_DIR`` (default ``./tracklet``)."""
+    """Read access to runs. ``Api()`` reads ``TRACKLET_DIR`` (default ``./tracklet``), or
+    the configured server in online mode; ``Api("http://host:port")`` reads that server
+    (with ``api_key``, else ``TRACKLET_API_KEY`` or the key ``tracklet login`` stored)."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *,
                  overrides: Mapping[str, Any] | None = None, timeout: float | None = None,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None, api_key: str | None = None) -> None:
         args: dict[str, Any] = {}
-        if path is not None:
-            if str(path).startswith(("http://", "https://")):
-                raise UsageError("reading from a server comes with `tracklet server`; "
-                                 "pass a local data directory for now")
+        remote = path is not None and str(path).startswith(("http://", "https://"))
+        if remote:
+            args["base_url"] = str(path)
+        elif path is not None:
             args["dir"] = os.fspath(path)
+        if api_key:
+            args["api_key"] = api_key
         for key in ("entity", "project"):
             if overrides and overrides.get(key):
                 args[key] = overrides[key]
         self.settings = settings or Settings.resolve(args)
+        if path is None and settings is None and self.settings.mode == "online":
+            remote = True
+        self._timeout = 60.0 if timeout is None else timeout
+        self._remote = remote
         self._store: MetadataStore | None = None
+        self._http: HttpRunReader | None = None
+
+    @property
+    def reader(self) -> RunReader:
+        """Where runs are read from: the server, or the local store."""
+        if not self._remote:
+            return self.store
+        if self._http is None:
+            from tracklet.sdk.http_api import HttpRunReader
+
+            self._http = HttpRunReader(self.settings.base_url, self.settings.api_key or None,
+                                       timeout=self._timeout)
+        return self._http
 
     @property
     def store(self) -> MetadataStore:
+        """The local store (local data directories only)."""
+        if self._remote:
+            raise UsageError(f"Api({self.settings.base_url!r}) reads a server: use its "
+                             "runs and projects, there is no local store to open")
         if self._store is None:
             from tracklet.store.sql.store import SqlMetadataStore
 
@@ -100,6 +158,9 @@ class Api:
         if self._store is not None:
             self._store.close()
             self._store = None
+        if self._http is not None:
+            self._http.close()
+            self._http = None
 
     def __enter__(self) -> Api:
         return self
@@ -121,7 +182,7 @@ class Api:
         return items
 
     def projects(self, entity: str | None = None) -> list[ProjectInfo]:
-        return self.store.list_projects(entity)
+        return self.reader.list_projects(entity)
 
     def runs(self, path: str | None = None, filters: Mapping[str, Any] | None = None,
              order: str | None = "-created_at", per_page: int = 50) -> Runs:
@@ -132,12 +193,15 @@ class Api:
     def run(self, path: str) -> ApiRun:
         entity, project, run_id = self._split(path, 3)
         self.reap(entity, project)
-        return ApiRun(self, self.store.get_run(RunRef(entity, project, run_id)))
+        return ApiRun(self, self.reader.get_run(RunRef(entity, project, run_id)))
 
     # -- noticing dead runs ----------------------------------------------------------------
 
     def reap(self, entity: str | None = None, project: str | None = None) -> list[str]:
-        """Mark dead ``running`` runs crashed after shipping their leftover run logs."""
+        """Mark dead ``running`` runs crashed after shipping their leftover run logs
+        (local store only: a server notices missing heartbeats itself)."""
+        if self._remote:
+            return []
         now = time.time()
         dead: list[RunInfo] = []
         for info in self.store.list_running():
@@ -192,7 +256,7 @@ class Runs:
             return
         cursor: str | None = None
         while True:
-            page = self._api.store.list_runs(self.entity, self.project, filters=self._filters,
+            page = self._api.reader.list_runs(self.entity, self.project, filters=self._filters,
                                              order=self._order, limit=self._per_page,
                                              cursor=cursor)
             for info in page.items:
@@ -244,7 +308,7 @@ class ApiRun:
 
     def metric_keys(self, stream: str = "default") -> list[str]:
         kind = "system" if stream in ("system", "events") else "history"
-        return self._api.store.list_metric_keys(self._info.ref, kind=kind)  # type: ignore[arg-type]
+        return self._api.reader.list_metric_keys(self._info.ref, kind=kind)  # type: ignore[arg-type]
 
     def scan_history(self, keys: Sequence[str] | None = None, page_size: int = 1000,
                      min_step: int | None = None, max_step: int | None = None,
@@ -286,7 +350,7 @@ class ApiRun:
 
     def _rows(self, keys: list[str], lo: int | None, steps: int | None,
               hi: int | None) -> list[dict[str, Any]]:
-        series_list = self._api.store.read_series(self._info.ref, keys, min_step=lo,
+        series_list = self._api.reader.read_series(self._info.ref, keys, min_step=lo,
                                                   max_step=hi, limit=steps)
         if steps is not None:
             # a key that hit the limit may have more points: stop before its next step

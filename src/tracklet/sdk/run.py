@@ -91,6 +91,8 @@ class Run:
 
     @property
     def url(self) -> str | None:
+        if self.settings.mode == "online":
+            return f"{self.settings.base_url}/{self.entity}/{self.project}/runs/{self.id}"
         if self.settings.mode != "local":
             return None
         return f"{self.settings.ui_url}/{self.entity}/{self.project}/runs/{self.id}"
@@ -214,14 +216,23 @@ class Run:
             problems.append(f"{status.unsaved} records could not be saved to the run log")
         if status.dropped:
             problems.append(f"{status.dropped} records were dropped (the writer fell behind)")
+        sync = self._sync_command()
         if not status.finished:
             problems.append("the writer did not finish in time; the run log keeps what it "
-                            f"wrote: run `tracklet sync {self.settings.root}` to store the rest")
-        elif self.settings.mode == "local" and status.pending:
-            problems.append(f"{status.pending} records are in the run log but not in the "
-                            f"store yet: run `tracklet sync {self.settings.root}`")
+                            f"wrote: run `{sync}` to store the rest")
+        elif self.settings.mode in ("local", "online") and status.pending:
+            where = ("in the store" if self.settings.mode == "local"
+                     else f"on the server {self.settings.base_url}")
+            problems.append(f"{status.pending} records are in the run log but not {where} "
+                            f"yet: run `{sync}`")
         if problems:
             termwarn(f"run {self.id}: " + "; ".join(problems))
+
+    def _sync_command(self) -> str:
+        folder = self.settings.root / "runs" / self.id
+        if self.settings.mode == "online":
+            return f"tracklet sync --host {self.settings.base_url} {folder}"
+        return f"tracklet sync {self.settings.root}"
 
     def __enter__(self) -> Run:
         return self

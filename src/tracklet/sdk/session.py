@@ -216,6 +216,14 @@ def _make_writer(settings: Settings, header: SegmentHeader, tracker: SummaryTrac
 
             return LocalShipper(SqlMetadataStore(url))
 
+    elif settings.mode == "online" and log_path is not None:
+        base_url, api_key = settings.base_url, settings.api_key
+
+        def connect() -> Shipper:  # called on the follower's thread: init() never waits
+            from tracklet.shipping.http import HttpShipper
+
+            return HttpShipper(base_url, api_key)
+
     return Writer(header, log_path=log_path, connect=connect,
                   flush_interval=settings.flush_interval,
                   heartbeat_interval=settings.heartbeat_interval,

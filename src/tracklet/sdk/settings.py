@@ -1,7 +1,11 @@
-"""``Settings``: every knob of the SDK, resolved once (arguments > environment > defaults).
+"""``Settings``: every knob of the SDK, resolved once (arguments > environment >
+credentials file > defaults).
 
 Environment variables are ``TRACKLET_<FIELD>`` in upper case, e.g. ``TRACKLET_DIR``,
-``TRACKLET_MODE``, ``TRACKLET_PROJECT``, ``TRACKLET_SYSTEM_METRICS_INTERVAL``.
+``TRACKLET_MODE``, ``TRACKLET_PROJECT``, ``TRACKLET_BASE_URL``, ``TRACKLET_API_KEY``.
+The server and its key may also come from the file ``tracklet login`` writes (see
+``credentials``). When no mode is given, it is ``online`` if a server and a key are
+configured, else ``local``.
 """
 
 from __future__ import annotations
@@ -10,11 +14,11 @@ import dataclasses
 import getpass
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-MODES = ("local", "offline", "disabled")
+MODES = ("local", "online", "offline", "disabled")
 
 
 def _default_entity() -> str:
@@ -43,10 +47,21 @@ class Settings:
     queue_full_timeout: float = 5.0      # how long log() blocks on a full queue, then drops
     finish_timeout: float = 60.0         # default bound on finish()
     git_diff_limit: int = 1_000_000
+    base_url: str = ""                   # the server of online mode, e.g. http://host:8080
+    api_key: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}; got {self.mode!r}")
+        if self.base_url:
+            from tracklet.core.urls import normalize_url
+
+            object.__setattr__(self, "base_url", normalize_url(self.base_url))
+        if self.mode == "online" and not (self.base_url and self.api_key):
+            missing = "a server URL" if not self.base_url else "an API key"
+            raise ValueError(f"mode 'online' needs {missing}: run `tracklet login --host "
+                             "URL`, or set TRACKLET_BASE_URL and TRACKLET_API_KEY (or pass "
+                             "settings={'base_url': ..., 'api_key': ...})")
         if not 0 < self.flush_interval <= 1.0:
             raise ValueError("flush_interval must be in (0, 1] seconds")
         if self.system_metrics_interval <= 0:
@@ -67,8 +82,11 @@ class Settings:
 
     @classmethod
     def resolve(cls, args: Mapping[str, Any] | None = None,
-                env: Mapping[str, str] | None = None) -> Settings:
-        """Arguments (None means unset) win over ``TRACKLET_*`` variables over defaults."""
+                env: Mapping[str, str] | None = None,
+                config_dir: Path | None = None) -> Settings:
+        """Arguments (None means unset) win over ``TRACKLET_*`` variables over the
+        credentials file in ``config_dir`` (default: ``credentials.config_dir(env)``)
+        over defaults."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for f in fields(cls):
@@ -83,7 +101,27 @@ class Settings:
             values[key] = value
         if not values.get("entity"):
             values["entity"] = _default_entity()
+        if not (values.get("base_url") and values.get("api_key")):
+            _from_credentials(values, env, config_dir)
+        if "mode" not in values:
+            values["mode"] = "online" if values.get("base_url") and values.get("api_key") \
+                else "local"
         return cls(**values)
+
+
+def _from_credentials(values: dict[str, Any], env: Mapping[str, str],
+                      config_dir: Path | None) -> None:
+    """Fill ``base_url`` and ``api_key`` from the file ``tracklet login`` wrote."""
+    from tracklet.core.urls import normalize_url
+    from tracklet.sdk import credentials
+
+    found = credentials.read_credentials(config_dir or credentials.config_dir(env))
+    if not values.get("base_url") and found.base_url:
+        values["base_url"] = found.base_url
+    if not values.get("api_key") and values.get("base_url"):
+        key = found.key_for(normalize_url(values["base_url"]))
+        if key:
+            values["api_key"] = key
 
 
 def _parse(name: str, raw: str, default: Any) -> Any:

@@ -4,11 +4,14 @@ The writer thread appends to the run log and never waits for the receiver; the f
 tails the file and delivers what is new. A slow or locked store, or a server that is
 down, therefore never holds up the run log: the log keeps growing and the follower
 catches up. On failure it re-reads the segment from the start (the receiver skips what it
-already holds) after a pause.
+already holds) after a pause. If ``close`` runs out of time the follower gives up at the
+next chance (the caller reports what is left for ``tracklet sync``), so no thread keeps
+shipping behind a finished run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +40,7 @@ class LogFollower:
         self._yield_to = yield_to  # True while the run log's writer needs the CPU more
         self._wake = threading.Event()
         self._closing = threading.Event()
+        self._abandoned = threading.Event()
         self._thread = threading.Thread(target=self._main, name="tracklet-shipper",
                                         daemon=True)
 
@@ -53,12 +57,15 @@ class LogFollower:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._abandoned.set()  # out of time: stop at the next chance
+            self._wake.set()
 
     def _main(self) -> None:
         shipper: Shipper | None = None
         reader: RunLogReader | None = None
         try:
-            while True:
+            while not self._abandoned.is_set():
                 closing = self._closing.is_set()
                 if shipper is None:
                     shipper = self._open()
@@ -79,19 +86,25 @@ class LogFollower:
             self.finished = True
 
     def _open(self) -> Shipper | None:
+        shipper: Shipper | None = None
         try:
             shipper = self._connect()
             self.shipped_seq = shipper.acked(self.header)
             return shipper
         except Exception as exc:
-            self._warn("connect", f"cannot open the store ({exc}); the run log keeps "
-                       "everything, `tracklet sync` ships it later")
+            if shipper is not None:
+                with contextlib.suppress(Exception):
+                    shipper.close()
+            if not self._abandoned.is_set():  # else finish() has reported it already
+                self._warn("connect", f"cannot ship records yet: {exc}; the run log keeps "
+                           "everything, shipping is retried and `tracklet sync` ships what "
+                           "is left")
             return None
 
     def _drain(self, shipper: Shipper, reader: RunLogReader) -> bool:
         """Ship everything readable now; False on failure."""
         try:
-            while True:
+            while not self._abandoned.is_set():
                 behind = self.path.stat().st_size - reader.offset
                 size = BIG_CHUNK if self._closing.is_set() or behind > 4 * CHUNK else CHUNK
                 records = reader.read(size)
@@ -103,7 +116,10 @@ class LogFollower:
                 time.sleep(0)  # let the training thread in between deliveries
                 while self._yield_to() and not self._closing.is_set():
                     time.sleep(0.005)  # the run log comes first: it is what keeps data safe
+            return True
         except Exception as exc:
-            self._warn("ship", f"could not store records yet ({exc}); retrying, nothing "
+            if self._abandoned.is_set():
+                return False
+            self._warn("ship", f"could not ship records yet ({exc}); retrying, nothing "
                        "is lost: the run log keeps them")
             return False

@@ -6,7 +6,7 @@ everything else reads. Optional capabilities get their own protocols later, neve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -140,6 +140,11 @@ class MetadataStore(Protocol):
     def read_console(
         self, run: RunRef, *, offset: int = 0, limit: int = 1000, search: str | None = None
     ) -> list[ConsoleLine]: ...
+
+    def update_run(self, run: RunRef, changes: Mapping[str, Any]) -> RunInfo:
+        """Edit a run's descriptive fields: ``name``, ``tags`` or ``notes`` (None clears
+        notes); what the UI and ``PATCH`` change. Returns the run as stored now."""
+        ...
 
     def mark_crashed(self, runs: Sequence[RunRef], *, at: float) -> int:
         """Set ``crashed`` on those of ``runs`` that are still ``running``."""

@@ -26,11 +26,13 @@ _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 def _finite_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
     if isinstance(value, float) and not math.isfinite(value):
         name = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
         return {_FLOAT_TAG: name}
     if isinstance(value, dict):
-        return {k: _finite_json(v) for k, v in value.items()}
+        return {_finite_json(k): _finite_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_finite_json(v) for v in value]
     return value

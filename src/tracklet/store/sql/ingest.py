@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -58,6 +58,8 @@ def deep_merge(base: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             out[key] = value
     return out
 
+
+_LOCK_RUN = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
 
 # Statements built once: ingest runs many small transactions, and building SQLAlchemy
 # expressions costs more than executing these (the compiled forms are cached per engine).
@@ -264,11 +266,13 @@ def _recount(conn: Connection, key_id: int, running: MetricStats) -> MetricStats
 
 def _write_lines(conn: Connection, batch: _Batch) -> None:
     uid = batch.run["uid"]
+    # text columns cannot hold NUL on PostgreSQL: show it as U+FFFD rather than fail forever
     start = conn.execute(select(func.coalesce(func.max(console_lines.c.line_no), -1))
                          .where(console_lines.c.run_uid == uid)).scalar_one() + 1
     conn.execute(console_lines.insert(), [
-        {"run_uid": uid, "line_no": start + i, "ts": ts, "stream": stream, "text": text}
-        for i, (ts, stream, text) in enumerate(batch.lines)])
+        {"run_uid": uid, "line_no": start + i, "ts": ts, "stream": stream[:16],
+         "text": line.replace("\x00", "\ufffd")}
+        for i, (ts, stream, line) in enumerate(batch.lines)])
 
 
 def _summary(conn: Connection, batch: _Batch) -> dict[str, Any]:
@@ -285,6 +289,10 @@ def apply_records(conn: Connection, header: SegmentHeader, records: Sequence[Rec
                   now: Callable[[], float]) -> int:
     """Apply ``records`` (in seq order) inside the caller's transaction; see MetadataStore."""
     first_ts = records[0].ts if records else now()
+    if conn.dialect.name == "postgresql":
+        # one writer per run at a time, as BEGIN IMMEDIATE gives on SQLite: two deliveries
+        # of the same batch (a client retrying) must not both pass the seq check
+        conn.execute(_LOCK_RUN, {"key": header.run_path})
     run = _run_row(conn, header, first_ts)
     seg = {"b_uid": run["uid"], "b_segment": header.segment}
     last_seq = conn.execute(_SELECT_SEGMENT, seg).scalar()

@@ -6,7 +6,7 @@ import base64
 import bisect
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -88,6 +88,21 @@ class SqlMetadataStore:
                        runs.c.run_id == header.run_id,
                        run_segments.c.segment == header.segment)).scalar()
         return int(seq) if seq is not None else 0
+
+    def update_run(self, run: RunRef, changes: Mapping[str, Any]) -> RunInfo:
+        unknown = set(changes) - {"name", "tags", "notes"}
+        if unknown:
+            raise ValidationError(f"cannot change {', '.join(sorted(unknown))}: only name, "
+                                  "tags and notes can be edited")
+        values = {k: list(v) if k == "tags" else v for k, v in changes.items()}
+        try:
+            with self._write.begin() as conn:
+                uid = self._uid(conn, run)
+                if values:
+                    conn.execute(update(runs).where(runs.c.uid == uid).values(**values))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the store could not update run {run.path}: {exc}") from exc
+        return self.get_run(run)
 
     def mark_crashed(self, refs: Sequence[RunRef], *, at: float) -> int:
         changed = 0

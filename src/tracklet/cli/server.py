@@ -1,0 +1,84 @@
+"""``tracklet server``: the tracking server under uvicorn.
+
+Settings come from the options, which fall back on ``TRACKLET_SERVER_*`` variables. With
+``--workers`` above 1, uvicorn starts that many processes, each building its app from the
+environment (``tracklet.server.app:app_from_env``), so the settings travel there.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from tracklet.cli.context import CliContext, pass_cli
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="TRACKLET_SERVER_HOST",
+              help="Address to listen on; 0.0.0.0 for every interface.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              envvar="TRACKLET_SERVER_PORT", help="Port to listen on.")
+@click.option("--db", "db_url", metavar="URL", envvar="TRACKLET_SERVER_DB_URL",
+              help="Database URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB. "
+                   "Default: the SQLite store of --dir (DIR/tracklet.db).")
+@click.option("--api-key", "api_keys", metavar="KEY", multiple=True,
+              help="An API key clients must send (Authorization: Bearer KEY). Repeat for "
+                   "several; also TRACKLET_SERVER_API_KEYS (comma-separated).")
+@click.option("--public-reads", is_flag=True,
+              help="Let anyone read without a key (writes still need one).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (uvicorn workers).")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              help="How much the server logs.")
+@pass_cli
+def server(cli: CliContext, host: str, port: int, db_url: str | None,
+           api_keys: tuple[str, ...], public_reads: bool, workers: int,
+           log_level: str) -> None:
+    """Run the tracking server (HTTP API under /api/v1) until interrupted.
+
+    Clients stream runs to it (online mode) and read them back. Writes need an API key
+    (--api-key or TRACKLET_SERVER_API_KEYS); reads too, unless --public-reads.
+    """
+    import uvicorn
+
+    from tracklet.server.app import create_app
+    from tracklet.server.settings import ServerSettings
+
+    if db_url is None:
+        root: Path = cli.settings.root
+        root.mkdir(parents=True, exist_ok=True)
+        db_url = f"sqlite:///{(root / 'tracklet.db').absolute()}"
+    try:
+        settings = ServerSettings.from_env(db_url=db_url, host=host, port=port,
+                                           api_keys=api_keys or None,
+                                           public_reads=public_reads or None)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    from tracklet.store.sql.store import SqlMetadataStore
+
+    SqlMetadataStore(settings.db_url).close()  # fail here, not in each worker; migrate once
+    if not settings.api_keys:
+        click.echo("warning: no API keys (--api-key or TRACKLET_SERVER_API_KEYS): every write "
+                   "will be refused" + ("" if settings.public_reads else ", and every read"),
+                   err=True)
+    click.echo(f"Tracklet server on http://{host}:{port}/api/v1 (docs: /api/v1/docs), "
+               f"database {_shown(db_url)}", err=True)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+        return
+    os.environ.update(settings.to_env())
+    uvicorn.run("tracklet.server.app:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level=log_level)
+
+
+def _shown(url: str) -> str:
+    """The URL without its password."""
+    head, sep, tail = url.partition("://")
+    if "@" in tail:
+        creds, _, rest = tail.rpartition("@")
+        user = creds.split(":", 1)[0]
+        return f"{head}{sep}{user}:***@{rest}" if ":" in creds else url
+    return url

@@ -1,0 +1,14 @@
+"""One module per resource of ``/api/v1``; ``ROUTERS`` lists them for ``create_app``."""
+
+from __future__ import annotations
+
+from tracklet.server.routes.console import router as console_router
+from tracklet.server.routes.health import router as health_router
+from tracklet.server.routes.history import router as history_router
+from tracklet.server.routes.ingest import router as ingest_router
+from tracklet.server.routes.projects import router as projects_router
+from tracklet.server.routes.runs import router as runs_router
+from tracklet.server.routes.series import router as series_router
+
+ROUTERS = [health_router, ingest_router, projects_router, runs_router, history_router,
+           console_router, series_router]

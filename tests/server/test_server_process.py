@@ -1,0 +1,85 @@
+"""`tracklet server` as a real process: uvicorn on a free port, fed and read over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from server_helpers import Batches, encode
+
+from servers import create_database, free_port
+
+KEY = "process-key"
+
+
+@contextmanager
+def running_server(args: list[str], tmp_path: Path,
+                   env: dict[str, str] | None = None) -> Iterator[str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "tracklet.cli.main", "--dir", str(tmp_path / "data"),
+           "server", "--port", str(port), *args]
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, (tmp_path / "server.log").read_text()
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not answer within 30 s"
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
+        log.close()
+    assert code == 0, (tmp_path / "server.log").read_text()
+
+
+def ship_and_read(url: str) -> None:
+    b = Batches("proc0001")
+    records = [b.start(), *(b.history(s, {"loss": 1.0 / (s + 1)}) for s in range(100)),
+               b.finish()]
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"},
+                      timeout=10) as client:
+        reply = client.post(b.url, content=encode(records),
+                            headers={"Content-Type": "application/x-msgpack"})
+        assert reply.json() == {"acked": 102}, reply.text
+        run = client.get(f"/api/v1/runs/{b.path}").json()
+        assert (run["state"], run["summary"]["loss"]) == ("finished", 1.0 / 100)
+        history = client.get(f"/api/v1/runs/{b.path}/history",
+                             params={"keys": "loss"}).json()
+        assert history["series"][0]["values"] == [1.0 / (s + 1) for s in range(100)]
+        assert client.get("/api/v1/projects").json()["items"][0]["name"] == "proj"
+        assert httpx.get(f"{url}/api/v1/projects").status_code == 401
+
+
+def test_server_process_serves_the_data_directory(tmp_path: Path) -> None:
+    with running_server(["--api-key", KEY], tmp_path) as url:
+        ship_and_read(url)
+    assert (tmp_path / "data" / "tracklet.db").is_file()  # the default store of --dir
+
+
+def test_several_workers_on_postgresql(tmp_path: Path, postgres_base_url: str) -> None:
+    db = create_database(postgres_base_url, f"p_{uuid.uuid4().hex[:16]}")
+    with running_server(["--db", db, "--workers", "2"], tmp_path,
+                        env={"TRACKLET_SERVER_API_KEYS": f"other,{KEY}"}) as url:
+        ship_and_read(url)

@@ -31,48 +31,12 @@ from tracklet.store.base import (
     RunRef,
     Series,
 )
+from tracklet.store.query import parse_filters, parse_order
 
 if TYPE_CHECKING:
     from tracklet.sdk.http_api import HttpRunReader
 
 SCAN_BLOCK = 20_000  # steps read per query by scan_history
-_MONGO_OPS = {"$eq": "=", "$ne": "!=", "$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">=",
-              "$in": "in", "$contains": "contains"}
-
-
-def parse_filters(filters: Mapping[str, Any] | None) -> list[RunFilter]:
-    """W&B-style filters: ``{"config.lr": 0.1, "summary_metrics.loss": {"$lt": 1}}``."""
-    out: list[RunFilter] = []
-    for field, cond in (filters or {}).items():
-        if field == "$and":
-            for sub in cond:
-                out.extend(parse_filters(sub))
-            continue
-        name = _field_name(field)
-        if isinstance(cond, Mapping):
-            for op, value in cond.items():
-                if op not in _MONGO_OPS:
-                    raise UsageError(f"unknown filter operator {op!r} on {field!r}; use one "
-                                     f"of {', '.join(_MONGO_OPS)}")
-                out.append(RunFilter(name, _MONGO_OPS[op], value))  # type: ignore[arg-type]
-        else:
-            out.append(RunFilter(name, "contains" if name == "tags" else "=", cond))
-    return out
-
-
-def _field_name(field: str) -> str:
-    if field.startswith("summary_metrics."):
-        return "summary." + field[len("summary_metrics."):]
-    return {"createdAt": "created_at", "displayName": "name", "display_name": "name",
-            "jobType": "job_type"}.get(field, field)
-
-
-def _order(order: str | None) -> list[str]:
-    if not order:
-        return ["-created_at"]
-    desc = order.startswith("-")
-    return [("-" if desc else "") + _field_name(order.lstrip("+-"))]
-
 
 class RunReader(Protocol):
     """What the read API needs: the read side of a ``MetadataStore``, also offered by a
@@ -188,7 +152,7 @@ class Api:
              order: str | None = "-created_at", per_page: int = 50) -> Runs:
         entity, project = self._split(path or self.settings.project, 2)
         self.reap(entity, project)
-        return Runs(self, entity, project, parse_filters(filters), _order(order), per_page)
+        return Runs(self, entity, project, parse_filters(filters), parse_order(order), per_page)
 
     def run(self, path: str) -> ApiRun:
         entity, project, run_id = self._split(path, 3)

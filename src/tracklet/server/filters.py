@@ -1,7 +1,7 @@
 """The ``filters`` and ``order`` parameters of the runs list, checked before the store.
 
 ``filters`` is JSON in W&B's style (``{"config.lr": 0.1, "summary_metrics.loss":
-{"$lt": 1}, "tags": "best", "$and": [...]}``), parsed by ``tracklet.sdk.api.parse_filters``;
+{"$lt": 1}, "tags": "best", "$and": [...]}``), parsed by ``tracklet.store.query``;
 ``order`` is a comma-separated list of fields, each with an optional ``-`` (descending).
 Values must be JSON scalars (a list of them for ``$in``); field names may not hold quotes
 or backslashes (they end up in JSON paths).
@@ -14,12 +14,11 @@ from typing import Any
 
 from tracklet.errors import InvalidRequestError, UsageError
 from tracklet.store.base import RunFilter
+from tracklet.store.query import field_name, parse_filters
 
 MAX_FILTERS = 50
 MAX_ORDER = 5
 _SCALARS = (str, int, float, bool, type(None))
-_ALIASES = {"createdAt": "created_at", "displayName": "name", "display_name": "name",
-            "jobType": "job_type", "heartbeatAt": "heartbeat_at"}
 
 
 def _refuse_constant(name: str) -> Any:
@@ -30,8 +29,6 @@ def _refuse_constant(name: str) -> Any:
 def parse_filters_param(text: str | None) -> list[RunFilter]:
     if not text:
         return []
-    from tracklet.sdk.api import parse_filters
-
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except ValueError as exc:
@@ -92,10 +89,7 @@ def parse_order(text: str | None) -> list[str]:
         if not part:
             continue
         sign = "-" if part.startswith("-") else ""
-        name = part.lstrip("+-")
-        if name.startswith("summary_metrics."):
-            name = "summary." + name[len("summary_metrics."):]
-        name = _ALIASES.get(name, name)
+        name = field_name(part.lstrip("+-"))
         _check_field(name, "order")
         out.append(sign + name)
     if len(out) > MAX_ORDER:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from tracklet.core.envvars import parse_env_value
+
 MODES = ("local", "online", "offline", "disabled")
 
 
@@ -92,7 +94,7 @@ class Settings:
         for f in fields(cls):
             raw = env.get(f"TRACKLET_{f.name.upper()}")
             if raw is not None and raw != "":
-                values[f.name] = _parse(f.name, raw, f.default)
+                values[f.name] = parse_env_value(f"TRACKLET_{f.name.upper()}", raw, f.default)
         for key, value in (args or {}).items():
             if value is None:
                 continue
@@ -122,24 +124,3 @@ def _from_credentials(values: dict[str, Any], env: Mapping[str, str],
         key = found.key_for(normalize_url(values["base_url"]))
         if key:
             values["api_key"] = key
-
-
-def _parse(name: str, raw: str, default: Any) -> Any:
-    try:
-        if isinstance(default, bool):
-            lowered = raw.strip().lower()
-            if lowered in ("1", "true", "yes", "on"):
-                return True
-            if lowered in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(raw)
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, float):
-            return float(raw)
-    except ValueError:
-        raise ValueError(
-            f"environment variable TRACKLET_{name.upper()}={raw!r} is not a valid "
-            f"{type(default).__name__}"
-        ) from None
-    return raw

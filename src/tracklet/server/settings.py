@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from tracklet.core.envvars import parse_env_value
+
 MIB = 1024 * 1024
 ENV_PREFIX = "TRACKLET_SERVER_"
 
@@ -81,21 +83,6 @@ class ServerSettings:
 
 
 def _parse(name: str, raw: str, default: Any) -> Any:
-    try:
-        if name == "api_keys":
-            return tuple(k for k in raw.split(",") if k.strip())
-        if isinstance(default, bool):
-            lowered = raw.strip().lower()
-            if lowered in ("1", "true", "yes", "on"):
-                return True
-            if lowered in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(raw)
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, float):
-            return float(raw)
-    except ValueError:
-        raise ValueError(f"environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not "
-                         f"a valid {type(default).__name__}") from None
-    return raw
+    if name == "api_keys":
+        return tuple(k for k in raw.split(",") if k.strip())
+    return parse_env_value(f"{ENV_PREFIX}{name.upper()}", raw, default)

@@ -29,6 +29,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_log.py
 	$(PY) benchmarks/bench_ingest.py
+	$(PY) benchmarks/bench_server.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

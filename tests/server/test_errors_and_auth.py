@@ -40,9 +40,11 @@ async def test_writes_and_reads_need_a_valid_key(sqlite_client: httpx.AsyncClien
     not_bearer = await sqlite_client.post(b.url, content=body,
                                           headers={**ctype, "Authorization": f"Basic {KEY}"})
     error(not_bearer, 401, "unauthorized")
-    for path in ("/api/v1/projects", "/api/v1/runs/team/proj", "/api/v1/runs/team/proj/x"):
+    for path in ("/api/v1/runs/team/proj", "/api/v1/runs/team/proj/x"):
         error(await sqlite_client.get(path), 401, "unauthorized")
     assert (await sqlite_client.post(b.url, content=body, headers=MSGPACK)).status_code == 200
+    anonymous = await sqlite_client.get("/api/v1/projects")  # only public projects
+    assert anonymous.status_code == 200 and anonymous.json()["items"] == []
     error(await sqlite_client.delete(f"/api/v1/runs/{b.path}"), 401, "unauthorized")
     error(await sqlite_client.patch(f"/api/v1/runs/{b.path}", json={"name": "x"}), 401,
           "unauthorized")

@@ -28,6 +28,9 @@ from tracklet.cli.context import CliContext, pass_cli
                    "several; also TRACKLET_SERVER_API_KEYS (comma-separated).")
 @click.option("--public-reads", is_flag=True,
               help="Let anyone read without a key (writes still need one).")
+@click.option("--init-admin", is_flag=True,
+              help="When the database has no user yet, create the site admin `admin` and "
+                   "print an API key for it (once).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes (uvicorn workers).")
 @click.option("--log-level", default="info", show_default=True,
@@ -35,12 +38,14 @@ from tracklet.cli.context import CliContext, pass_cli
               help="How much the server logs.")
 @pass_cli
 def server(cli: CliContext, host: str, port: int, db_url: str | None,
-           api_keys: tuple[str, ...], public_reads: bool, workers: int,
+           api_keys: tuple[str, ...], public_reads: bool, init_admin: bool, workers: int,
            log_level: str) -> None:
     """Run the tracking server (HTTP API under /api/v1) until interrupted.
 
-    Clients stream runs to it (online mode) and read them back. Writes need an API key
-    (--api-key or TRACKLET_SERVER_API_KEYS); reads too, unless --public-reads.
+    Clients stream runs to it (online mode) and read them back. Writes need an API key:
+    an account's (`tracklet user create`, --init-admin) or a static admin key (--api-key
+    or TRACKLET_SERVER_API_KEYS); reads too, unless the project is public or
+    --public-reads.
     """
     import uvicorn
 
@@ -60,7 +65,16 @@ def server(cli: CliContext, host: str, port: int, db_url: str | None,
     from tracklet.store.sql.store import SqlMetadataStore
 
     SqlMetadataStore(settings.db_url).close()  # fail here, not in each worker; migrate once
-    if not settings.api_keys:
+    if init_admin:
+        from tracklet.cli.user import init_admin as make_admin
+
+        key = make_admin(settings.db_url)
+        if key is None:
+            click.echo("--init-admin: the database already has users; none created", err=True)
+        else:
+            click.echo("created the site admin `admin`; its API key (shown once):", err=True)
+            click.echo(key)
+    if not settings.api_keys and not init_admin:
         click.echo("warning: no API keys (--api-key or TRACKLET_SERVER_API_KEYS): every write "
                    "will be refused" + ("" if settings.public_reads else ", and every read"),
                    err=True)

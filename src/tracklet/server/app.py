@@ -30,8 +30,11 @@ API_PREFIX = "/api/v1"
 DESCRIPTION = """\
 The tracking server of Tracklet: record ingest from the SDK, runs, metric series.
 
-* **Auth**: `Authorization: Bearer <API key>`. Writes always need a key; reads too unless
-  the server runs with `--public-reads`. `GET /api/v1/health` needs none.
+* **Auth**: `Authorization: Bearer <API key>` (an account's key, or a static admin key of
+  the server), or the browser session cookie of `POST /api/v1/auth/login` plus
+  `X-CSRF-Token` on writes. A share-link token (`?share=` or `X-Tracklet-Share`) reads one
+  project or run. Writes need a key or a login and a role that may write; a project the
+  caller may not read answers 404. `GET /api/v1/health` needs nothing.
 * **Errors**: always `{"error": {"code", "message", "details"}}` with the HTTP status;
   `code` is stable (`invalid_request`, `unauthorized`, `not_found`, `body_too_large`,
   `store_error`, `internal` ...).
@@ -48,10 +51,13 @@ The tracking server of Tracklet: record ingest from the SDK, runs, metric series
 def create_app(settings: ServerSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from tracklet.store.sql.accounts import SqlAccountStore
         from tracklet.store.sql.store import SqlMetadataStore
 
         store = await run_in_threadpool(SqlMetadataStore, settings.db_url)
+        accounts = await run_in_threadpool(SqlAccountStore, settings.db_url)
         app.state.store = store
+        app.state.accounts = accounts
         reaper = None
         if settings.heartbeat_timeout > 0:
             reaper = asyncio.create_task(reap_forever(store, settings.heartbeat_timeout))
@@ -62,6 +68,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 reaper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await reaper
+            accounts.close()
             store.close()
 
     app = FastAPI(title="Tracklet", version=__version__, description=DESCRIPTION,

@@ -8,6 +8,7 @@ from typing import cast
 from starlette.requests import Request
 
 from tracklet.server.settings import ServerSettings
+from tracklet.store.accounts import AccountStore
 from tracklet.store.base import MetadataStore
 
 
@@ -17,3 +18,7 @@ def get_settings(request: Request) -> ServerSettings:
 
 def get_store(request: Request) -> MetadataStore:
     return cast(MetadataStore, request.app.state.store)
+
+
+def get_accounts(request: Request) -> AccountStore:
+    return cast(AccountStore, request.app.state.accounts)

@@ -19,7 +19,9 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for these error statuses, all in the error envelope."""
     text = {400: "Invalid request (bad parameter or body).",
             401: "Missing or wrong API key.",
+            403: "Not allowed: a viewer's write, a missing CSRF token, not an admin.",
             404: "No such run, project or route.",
+            409: "The name is taken.",
             413: "Body or batch over the documented limit.",
             415: "Body in a content type or encoding this endpoint does not read.",
             503: "The database is unavailable; retry later."}

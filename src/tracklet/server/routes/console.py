@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from tracklet.server.auth import CanRead
+from tracklet.server.auth import CanReadRun
 from tracklet.server.responses import respond
 from tracklet.server.routes.common import READ_ERRORS, Store
 from tracklet.server.schemas import ConsolePage
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/runs", tags=["console"])
             description=f"Lines with `line_no` >= `offset`, at most `limit` (at most "
                         f"{MAX_CONSOLE_PAGE}); `search` keeps lines containing that text "
                         "(case as the database compares it). `next_offset` continues.")
-def read_console(request: Request, entity: str, project: str, run_id: str, caller: CanRead,
+def read_console(request: Request, entity: str, project: str, run_id: str, caller: CanReadRun,
                  store: Store, offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
                  limit: Annotated[int, Query(ge=1, le=MAX_CONSOLE_PAGE)] = 1000,
                  search: Annotated[str | None, Query(max_length=1000)] = None) -> Response:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from tracklet.errors import InvalidRequestError
-from tracklet.server.auth import CanRead
+from tracklet.server.auth import CanReadRun
 from tracklet.server.pagination import page
 from tracklet.server.responses import respond
 from tracklet.server.routes.common import READ_ERRORS, Store
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/runs", tags=["history"])
             responses=READ_ERRORS, summary="The metric keys of a run",
             description="`kind=history` (default): keys logged with `log()`; `kind=system`: "
                         f"system metrics. Sorted; at most {MAX_KEYS_PAGE} per page.")
-def list_keys(request: Request, entity: str, project: str, run_id: str, caller: CanRead,
+def list_keys(request: Request, entity: str, project: str, run_id: str, caller: CanReadRun,
               store: Store, kind: Literal["history", "system"] = "history",
               limit: Annotated[int, Query(ge=1, le=MAX_KEYS_PAGE)] = 1000,
               cursor: str | None = None) -> Response:
@@ -47,7 +47,7 @@ def list_keys(request: Request, entity: str, project: str, run_id: str, caller: 
         "and `next_min_step` says where the next page starts. JSON carries NaN and "
         "infinities as the strings \"NaN\", \"Infinity\", \"-Infinity\"; msgpack "
         "(`Accept: application/x-msgpack`) carries them as floats."))
-def read_history(request: Request, entity: str, project: str, run_id: str, caller: CanRead,
+def read_history(request: Request, entity: str, project: str, run_id: str, caller: CanReadRun,
                  store: Store, keys: Annotated[list[str] | None, Query()] = None,
                  min_step: Annotated[int | None, Query(ge=-STEP_BOUND, le=STEP_BOUND)] = None,
                  max_step: Annotated[int | None, Query(ge=-STEP_BOUND, le=STEP_BOUND)] = None,

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from tracklet.core.records import Record, RunStart
 from tracklet.core.segment import SegmentHeader
 from tracklet.errors import InvalidRequestError, TooLargeError, UnsupportedMediaTypeError
-from tracklet.server.auth import CanWrite
+from tracklet.server.auth import CanWriteProject
 from tracklet.server.limits import gunzip
 from tracklet.server.responses import MSGPACK_TYPES, respond
 from tracklet.server.routes.common import Settings, Store, errors
@@ -64,9 +64,9 @@ BODY_DOC = {
         "now held. A batch that starts after a gap is not applied: `acked` then tells "
         "where to resume. The optional header `X-Tracklet-Seq-Range: first-last` must "
         "match the batch."),
-    responses=errors(400, 401, 413, 415, 503), openapi_extra=BODY_DOC)
+    responses=errors(400, 401, 403, 404, 413, 415, 503), openapi_extra=BODY_DOC)
 async def append(request: Request, entity: Entity, project: Project, run_id: RunId,
-                 segment: Segment, caller: CanWrite, store: Store, settings: Settings,
+                 segment: Segment, caller: CanWriteProject, store: Store, settings: Settings,
                  content_type: Annotated[str | None, Header()] = None,
                  content_encoding: Annotated[str | None, Header()] = None,
                  seq_range: Annotated[str | None, Header(alias="X-Tracklet-Seq-Range")]
@@ -89,9 +89,9 @@ async def append(request: Request, entity: Entity, project: Project, run_id: Run
 
 @router.get("/{entity}/{project}/{run_id}/{segment}", response_model=Acked,
             summary="Where a segment stands: the highest contiguous seq held",
-            responses=errors(400, 401, 503))
+            responses=errors(400, 401, 403, 404, 503))
 def acked(request: Request, entity: str, project: str, run_id: str, segment: str,
-          caller: CanWrite, store: Store) -> Response:
+          caller: CanWriteProject, store: Store) -> Response:
     seq = store.get_segment_seq(SegmentHeader(segment, run_id, project, entity))
     return respond(request, {"acked": seq})
 

@@ -1,4 +1,5 @@
-"""``/api/v1/projects``: the projects, most recently updated first."""
+"""``/api/v1/projects``: the projects the caller may read, most recently updated first;
+a project's visibility."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from tracklet.server.auth import CanRead
+from tracklet.server.account_schemas import VisibilityIn, VisibilityOut
+from tracklet.server.auth import Authorized
 from tracklet.server.pagination import page
 from tracklet.server.responses import respond
-from tracklet.server.routes.common import READ_ERRORS, Store
+from tracklet.server.routes.common import READ_ERRORS, Store, errors
 from tracklet.server.schemas import ProjectPage
 
 MAX_PROJECTS_PAGE = 1000
@@ -19,13 +21,32 @@ MAX_PROJECTS_PAGE = 1000
 router = APIRouter(tags=["projects"])
 
 
-@router.get("/projects", response_model=ProjectPage, responses=READ_ERRORS,
-            summary="List projects",
-            description=f"All projects, or those of `entity`; at most {MAX_PROJECTS_PAGE} "
-                        "per page.")
-def list_projects(request: Request, caller: CanRead, store: Store,
+@router.get("/projects", response_model=ProjectPage, responses=READ_ERRORS, summary="List projects",
+            description="The projects the caller may read (all of `entity`'s when given); "
+                        f"at most {MAX_PROJECTS_PAGE} per page.")
+def list_projects(request: Request, auth: Authorized, store: Store,
                   entity: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=MAX_PROJECTS_PAGE)] = 50,
                   cursor: str | None = None) -> Response:
-    projects = [dataclasses.asdict(p) for p in store.list_projects(entity)]
+    found = store.list_projects(entity)
+    shown = auth.accounts.list_visibilities() if found else {}
+    projects = [dataclasses.asdict(p) for p in found
+                if auth.can_read(p.entity, p.name,
+                                 visibility=shown.get((p.entity, p.name), "private"))]
     return respond(request, page(projects, cursor, limit))
+
+
+@router.patch("/projects/{entity}/{project}", response_model=VisibilityOut,
+              responses=errors(400, 401, 403, 404, 503),
+              summary="Set a project's visibility",
+              description="`private` (the owner, or the team's members), `team` (the same "
+                          "for a team's project), `public` (anyone reads; writes still need "
+                          "a role). The owning user, a team admin or a site admin may set "
+                          "it, also before the project's first run.")
+def set_visibility(request: Request, entity: str, project: str, body: VisibilityIn,
+                   auth: Authorized) -> Response:
+    auth.require_read(entity, project)  # outsiders: 401 / 404
+    auth.require_admin_of(entity)
+    auth.accounts.set_visibility(entity, project, body.visibility)
+    return respond(request, {"entity": entity, "project": project,
+                             "visibility": body.visibility})

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from tracklet.errors import InvalidRequestError
-from tracklet.server.auth import CanRead, CanWrite
+from tracklet.server.auth import CanReadProject, CanReadRun, CanWriteProject
 from tracklet.server.filters import parse_filters_param, parse_order
 from tracklet.server.pagination import decode_cursor
 from tracklet.server.responses import respond
@@ -37,7 +37,7 @@ def run_json(info: RunInfo) -> dict[str, Any]:
         "$in $contains` and `$and`. `order` is a comma-separated list of fields "
         "(`created_at`, `name`, `state`, `config.<key>`, `summary.<key>` ...) each with an "
         f"optional leading `-` for descending. At most {MAX_RUNS_PAGE} runs per page."))
-def list_runs(request: Request, entity: str, project: str, caller: CanRead, store: Store,
+def list_runs(request: Request, entity: str, project: str, caller: CanReadProject, store: Store,
               filters: Annotated[str | None, Query(description="JSON filters")] = None,
               order: Annotated[str, Query(description="fields, `-` = descending")]
               = "-created_at",
@@ -56,18 +56,18 @@ def list_runs(request: Request, entity: str, project: str, caller: CanRead, stor
 
 @router.get("/{entity}/{project}/{run_id}", response_model=RunOut, responses=READ_ERRORS,
             summary="One run: metadata, config, summary")
-def get_run(request: Request, entity: str, project: str, run_id: str, caller: CanRead,
+def get_run(request: Request, entity: str, project: str, run_id: str, caller: CanReadRun,
             store: Store) -> Response:
     return respond(request, run_json(store.get_run(RunRef(entity, project, run_id))))
 
 
 @router.patch(
     "/{entity}/{project}/{run_id}", response_model=RunOut,
-    responses=errors(400, 401, 404, 413, 503), summary="Change a run's name, tags or notes",
+    responses=errors(400, 401, 403, 404, 413, 503), summary="Change a run's name, tags or notes",
     description="Fields left out stay as they are; `notes: null` clears the notes. The "
                 "reply is the run as it is now.")
 async def patch_run(request: Request, entity: str, project: str, run_id: str,
-                    patch: RunPatch, caller: CanWrite, store: Store) -> Response:
+                    patch: RunPatch, caller: CanWriteProject, store: Store) -> Response:
     fields = patch.model_dump(exclude_unset=True)
     for name in ("name", "tags"):
         if name in fields and fields[name] is None:
@@ -82,8 +82,8 @@ def _edit(store: MetadataStore, ref: RunRef, fields: dict[str, Any]) -> RunInfo:
 
 
 @router.delete("/{entity}/{project}/{run_id}", status_code=204,
-               responses=errors(401, 404, 503), summary="Delete a run and all its data")
-def delete_run(entity: str, project: str, run_id: str, caller: CanWrite,
+               responses=errors(401, 403, 404, 503), summary="Delete a run and all its data")
+def delete_run(entity: str, project: str, run_id: str, caller: CanWriteProject,
                store: Store) -> Response:
     store.delete_run(RunRef(entity, project, run_id))
     return Response(status_code=204)

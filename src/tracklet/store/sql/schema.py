@@ -6,6 +6,11 @@ that the migrated database matches this module exactly. ``SCHEMA_REVISION`` is t
 History is kept in ``series_chunks``: one row per (key, ingest batch) holding that batch's
 points packed as arrays (see ``tracklet.core.chunks``), NaN included. Statistics columns
 of ``metric_keys`` that are NULL while ``count`` > 0 stand for NaN (SQLite has no NaN).
+
+Accounts (revision 0002): users and teams are entities (one namespace, checked by the
+account store); API keys, sessions and share links keep only a SHA-256 of their token.
+A project's visibility lives in ``project_visibility`` keyed by (entity, project) so that
+it can be set before the first run arrives; no row means ``private``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -28,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 metadata = MetaData()
@@ -128,4 +134,79 @@ console_lines = Table(
     Column("stream", String(16), nullable=False),
     Column("text", Text, nullable=False),
     sqlite_with_rowid=False,
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(128), nullable=False),
+    Column("password_hash", String(256)),
+    Column("is_admin", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("username", name="uq_users_username"),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("name", name="uq_teams_name"),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("team_id", Integer, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float),
+    UniqueConstraint("key_hash", name="uq_api_keys_hash"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("csrf_hash", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    UniqueConstraint("token_hash", name="uq_sessions_token"),
+)
+
+project_visibility = Table(
+    "project_visibility",
+    metadata,
+    Column("entity", String(128), primary_key=True),
+    Column("project", String(128), primary_key=True),
+    Column("visibility", String(16), nullable=False),
+)
+
+share_links = Table(
+    "share_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("entity", String(128), nullable=False),
+    Column("project", String(128), nullable=False),
+    Column("run_id", String(64)),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float),
+    UniqueConstraint("token_hash", name="uq_share_links_token"),
 )

@@ -7,13 +7,14 @@ import bisect
 import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     and_,
     case,
     delete,
+    event,
     exists,
     func,
     literal,
@@ -50,6 +51,9 @@ from tracklet.store.sql.schema import (
     series_chunks,
 )
 
+if TYPE_CHECKING:
+    from tracklet.store.arrays import SeriesArrays, SeriesHead
+
 _COLUMNS = {"state": runs.c.state, "group": runs.c.group_name, "job_type": runs.c.job_type,
             "name": runs.c.name, "created_at": runs.c.created_at,
             "heartbeat_at": runs.c.heartbeat_at, "finished_at": runs.c.finished_at,
@@ -64,6 +68,8 @@ class SqlMetadataStore:
         self._clock = clock
         self._write = make_engine(url, immediate=True)
         self._read = make_engine(url) if url.startswith("sqlite") else self._write
+        if self._read is not self._write:
+            event.listen(self._read, "connect", _map_reads)
         try:
             migrate(self._write)
         except OperationalError as exc:
@@ -235,6 +241,86 @@ class SqlMetadataStore:
             want = taken + limit - len(series.steps)
 
 
+    def read_series_arrays(self, refs: Sequence[RunRef], keys: Sequence[str], *,
+                           min_step: int | None = None, max_step: int | None = None,
+                           limit: int | None = None,
+                           ) -> dict[tuple[RunRef, str], SeriesArrays]:
+        """``ArraySeriesReader``: every (run, key) in three queries, decoded by numpy (numpy
+        is imported here, never by the SDK's path through this module)."""
+        from tracklet.store.arrays import cut, merge_packed
+
+        with self._read.connect() as conn:
+            uids = self._uids(conn, refs)
+            by_uid = {uid: ref for ref, uid in uids.items()}
+            key_rows = conn.execute(select(metric_keys.c.id, metric_keys.c.run_uid,
+                                           metric_keys.c.key).where(
+                metric_keys.c.run_uid.in_(list(by_uid)),
+                metric_keys.c.key.in_(list(dict.fromkeys(keys))))).all() if by_uid else []
+            pairs = {row.id: (by_uid[row.run_uid], row.key) for row in key_rows}
+            chunks: dict[int, list[tuple[int, bytes, int]]] = {key_id: [] for key_id in pairs}
+            if pairs:
+                query = select(series_chunks.c.key_id, series_chunks.c.id,
+                               series_chunks.c.n_points, series_chunks.c.data).where(
+                    series_chunks.c.key_id.in_(list(pairs)))
+                if min_step is not None:
+                    query = query.where(series_chunks.c.max_step >= min_step)
+                if max_step is not None:
+                    query = query.where(series_chunks.c.min_step <= max_step)
+                # no ORDER BY: SQLite would copy every blob through a sorter; the few
+                # rows are put in write order (id) here
+                for row in conn.execute(query):
+                    chunks[row.key_id].append((row.id, row.data, row.n_points))
+        out = {}
+        for key_id, pair in pairs.items():
+            ordered = sorted(chunks[key_id], key=lambda c: c[0])
+            merged = merge_packed((data, n) for _, data, n in ordered)
+            out[pair] = cut(pair[1], merged, min_step, max_step, limit)
+        return out
+
+    def read_series_heads(self, refs: Sequence[RunRef],
+                          keys: Sequence[str]) -> list[SeriesHead]:
+        """``ArraySeriesReader``: one query over ``metric_keys``, no points read."""
+        from tracklet.store.arrays import SeriesHead
+
+        if not refs or not keys:
+            return []
+        query = (select(projects.c.entity, projects.c.name, runs.c.run_id, runs.c.state,
+                        metric_keys.c.key, metric_keys.c.max_step,
+                        metric_keys.c.count.label("n_points"))
+                 .join(projects, projects.c.id == runs.c.project_id)
+                 .join(metric_keys, metric_keys.c.run_uid == runs.c.uid)
+                 .where(self._refs_condition(refs),
+                        metric_keys.c.key.in_(list(dict.fromkeys(keys)))))
+        with self._read.connect() as conn:
+            return [SeriesHead(RunRef(r.entity, r.name, r.run_id), r.key,
+                               None if r.max_step is None else int(r.max_step),
+                               int(r.n_points), r.state)
+                    for r in conn.execute(query)]
+
+    def _uids(self, conn: Any, refs: Sequence[RunRef]) -> dict[RunRef, int]:
+        """The uid of each run, in one query; ``NotFoundError`` for the first missing."""
+        if not refs:
+            return {}
+        found = {RunRef(r.entity, r.name, r.run_id): int(r.uid) for r in conn.execute(
+            select(runs.c.uid, projects.c.entity, projects.c.name, runs.c.run_id)
+            .join(projects, projects.c.id == runs.c.project_id)
+            .where(self._refs_condition(refs)))}
+        for ref in refs:
+            if ref not in found:
+                raise NotFoundError(f"run {ref.path} does not exist",
+                                    details={"run": ref.path})
+        return {ref: found[ref] for ref in dict.fromkeys(refs)}
+
+    @staticmethod
+    def _refs_condition(refs: Sequence[RunRef]) -> ColumnElement[bool]:
+        """Runs among ``refs``: one ``run_id IN (...)`` per project they are in."""
+        by_project: dict[tuple[str, str], list[str]] = {}
+        for ref in refs:
+            by_project.setdefault((ref.entity, ref.project), []).append(ref.run_id)
+        return or_(*(and_(projects.c.entity == entity, projects.c.name == project,
+                          runs.c.run_id.in_(ids))
+                     for (entity, project), ids in by_project.items()))
+
     def read_console(self, run: RunRef, *, offset: int = 0, limit: int = 1000,
                      search: str | None = None) -> list[ConsoleLine]:
         with self._read.connect() as conn:
@@ -320,6 +406,18 @@ class SqlMetadataStore:
             return type_coerce(runs.c.tags, JSONB).contains([tag])
         each = func.json_each(runs.c.tags).table_valued("value")
         return exists(select(literal(1)).select_from(each).where(each.c.value == tag))
+
+
+def _map_reads(dbapi_conn: Any, _record: Any) -> None:
+    """SQLite readers map the file (1 GiB of address space, pages shared with the OS
+    cache) so a series' chunk blobs are copied once, not paged through a 2 MB cache:
+    a 24 MB series reads in ~6 ms instead of ~50."""
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA mmap_size={READ_MMAP_BYTES}")
+    cur.close()
+
+
+READ_MMAP_BYTES = 1 << 30
 
 
 def _cut(key: str, picked: list[Any], lo: int | None, hi: int | None,

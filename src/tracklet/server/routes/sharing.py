@@ -1,0 +1,50 @@
+"""``/api/v1/share``: read-only share links for a project or a run."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from tracklet.errors import NotFoundError
+from tracklet.server.account_schemas import ShareIn, ShareOut
+from tracklet.server.auth import Authorized
+from tracklet.server.responses import respond
+from tracklet.server.routes.common import Store, errors
+from tracklet.store.base import RunRef
+
+router = APIRouter(prefix="/share", tags=["share"])
+
+
+@router.post("", response_model=ShareOut, status_code=201,
+             responses=errors(400, 401, 403, 404, 503),
+             summary="Create a share link (read-only) for a project or one run",
+             description="Anyone who may write the project may share it. The token is "
+                         "shown once; pass it as `?share=` or `X-Tracklet-Share`. It reads "
+                         "that project (or only that run) and nothing else.")
+def create_share(request: Request, body: ShareIn, auth: Authorized, store: Store) -> Response:
+    auth.require_write(body.entity, body.project)
+    if body.run_id is not None:
+        store.get_run(RunRef(body.entity, body.project, body.run_id))  # 404 if none
+    user = auth.caller.user
+    link, token = auth.accounts.create_share_link(
+        body.entity, body.project, body.run_id, created_by=None if user is None else user.id)
+    out = dataclasses.asdict(link)
+    out.pop("revoked_at")
+    return respond(request, {**out, "token": token}, status_code=201)
+
+
+@router.delete("/{link_id}", status_code=204, responses=errors(401, 403, 404, 503),
+               summary="Revoke a share link")
+def revoke_share(link_id: int, auth: Authorized) -> Response:
+    try:
+        link = auth.accounts.get_share_link(link_id)
+    except NotFoundError:
+        link = None
+    if link is None or not auth.can_write(link.entity, link.project):
+        if auth.caller.anonymous:
+            auth.require_user()
+        raise NotFoundError(f"no share link {link_id}")
+    auth.accounts.revoke_share_link(link_id)
+    return Response(status_code=204)

@@ -1,0 +1,130 @@
+"""A real ``tracklet server`` process the e2e tests can SIGKILL and start again.
+
+The server listens on 127.0.0.1 only, on a port chosen by the test, over an SQLite
+database in the test's temporary directory. ``start`` waits (with a deadline) until
+``/api/v1/health`` answers; ``kill`` sends SIGKILL to that one process, by its pid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from e2e_support import Child
+
+KEY = "e2e-server-key"
+
+
+class ServerProcess:
+    """``tracklet server --db sqlite:///DB --port PORT --api-key KEY`` as a child."""
+
+    def __init__(self, db_path: Path, port: int, *extra: str) -> None:
+        self.db_path = db_path
+        self.port = port
+        self.extra = extra
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+        self.log_path = db_path.parent / f"server-{port}.log"
+
+    def start(self, timeout: float = 30.0) -> None:
+        assert self.proc is None or self.proc.poll() is not None, "already running"
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("TRACKLET_") or k == "TRACKLET_CONFIG_DIR"}
+        cmd = [sys.executable, "-m", "tracklet.cli.main", "server", "--host", "127.0.0.1",
+               "--port", str(self.port), "--db", f"sqlite:///{self.db_path}",
+               "--api-key", KEY, "--log-level", "warning", *self.extra]
+        with open(self.log_path, "ab") as out:
+            out.write(f"--- start {self.starts + 1} ---\n".encode())
+            out.flush()
+            self.proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{self.base_url}/api/v1/health", timeout=1.0).status_code == 200:
+                    return
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the server exited with {self.proc.returncode} while "
+                                     f"starting\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the server did not answer within {timeout} s\n"
+                                     f"{self.log()}")
+            time.sleep(0.05)  # poll interval, not a synchronisation point
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, open transactions die with the process."""
+        assert self.proc is not None and self.proc.poll() is None, "not running"
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+        assert self.proc.returncode == -signal.SIGKILL
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def __enter__(self) -> ServerProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def get_json(base_url: str, path: str, **params: Any) -> Any:
+    """``GET /api/v1/PATH`` with the test key; the decoded JSON (raises on non-2xx)."""
+    response = httpx.get(f"{base_url}/api/v1/{path}", params=params, timeout=10.0,
+                         headers={"Authorization": f"Bearer {KEY}"})
+    response.raise_for_status()
+    return response.json()
+
+
+def last_step(base_url: str, run_path: str) -> int | None:
+    """The highest step the server holds for a run (None: no step or no such run yet);
+    None too while the server is down."""
+    try:
+        return get_json(base_url, f"runs/{run_path}")["last_step"]  # type: ignore[no-any-return]
+    except (httpx.TransportError, httpx.HTTPStatusError):
+        return None
+
+
+
+class ScriptChild(Child):
+    """An ``e2e_support.Child`` running another script of ``helpers/`` than ``train.py``."""
+
+    def __init__(self, script: Path, args: list[str], *, env: dict[str, str], cwd: Path,
+                 stdin: bool = False) -> None:
+        self.args = [sys.executable, str(script), *args]
+        self.proc = subprocess.Popen(
+            self.args, env=env, cwd=cwd, text=True, bufsize=1,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._readers = [
+            threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout, True),
+                             daemon=True),
+            threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr, False),
+                             daemon=True),
+        ]
+        for t in self._readers:
+            t.start()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from e2e_support import HELPERS, child_env, warning_lines, workload
+from e2e_support import HELPERS, child_env, wait_until, warning_lines, workload
 from server_support import KEY, ScriptChild, ServerProcess
 
 import tracklet
@@ -33,6 +33,8 @@ def test_server_down_at_init_then_up_gets_everything_without_sync(tmp_path: Path
         began = time.monotonic()
         child.expect_prefix("loop done", 30)  # every step logged with nothing listening
         assert time.monotonic() - began < 15
+        # the follower has tried the server and warned once before the server comes up
+        wait_until(lambda: warning_lines(child.stderr), 30, "the warning about the server")
         server.start()
         child.send("go\n")
         finished = child.expect_prefix("finished", 60)

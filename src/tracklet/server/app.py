@@ -76,7 +76,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                   redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=5)
+    app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=1)  # speed over size
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(NulGuardMiddleware)
     for router in ROUTERS:

@@ -22,6 +22,7 @@ from tracklet.cli.login import login
 from tracklet.cli.runs import runs
 from tracklet.cli.server import server
 from tracklet.cli.sync import sync
+from tracklet.cli.ui import ui
 from tracklet.cli.user import user
 from tracklet.errors import TrackletError
 
@@ -76,6 +77,7 @@ main.add_command(demo)
 main.add_command(server)
 main.add_command(login)
 main.add_command(user)
+main.add_command(ui)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m tracklet.cli.main`

@@ -6,8 +6,8 @@ that is safe to show and says what to do::
 
     TrackletError                    tracklet_error        500
     ├── UsageError                   usage_error           400   wrong call order or arguments
-    │   ├── NotInitializedError  not_initialized       400   log() before init()
-    │   ├── RunFinishedError     run_finished          400   log() after finish()
+    │   ├── NotInitializedError      not_initialized       400   log() before init()
+    │   ├── RunFinishedError         run_finished          400   log() after finish()
     │   └── InvalidRequestError      invalid_request       400   a malformed HTTP request
     ├── ValidationError              invalid_value         400   a key or value we cannot store
     ├── NotFoundError                not_found             404   no such project, run, ...

@@ -74,8 +74,8 @@ class Child:
     """A training subprocess whose stdout is read line by line as it comes."""
 
     def __init__(self, args: Sequence[str], *, env: dict[str, str], cwd: Path,
-                 stdin: bool = False) -> None:
-        self.args = [sys.executable, str(TRAIN), *args]
+                 stdin: bool = False, script: Path = TRAIN) -> None:
+        self.args = [sys.executable, str(script), *args]
         self.proc = subprocess.Popen(
             self.args, env=env, cwd=cwd, text=True, bufsize=1,
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,

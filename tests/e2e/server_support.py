@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -112,19 +110,4 @@ class ScriptChild(Child):
 
     def __init__(self, script: Path, args: list[str], *, env: dict[str, str], cwd: Path,
                  stdin: bool = False) -> None:
-        self.args = [sys.executable, str(script), *args]
-        self.proc = subprocess.Popen(
-            self.args, env=env, cwd=cwd, text=True, bufsize=1,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.stdout: list[str] = []
-        self.stderr: list[str] = []
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self._readers = [
-            threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout, True),
-                             daemon=True),
-            threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr, False),
-                             daemon=True),
-        ]
-        for t in self._readers:
-            t.start()
+        super().__init__(args, env=env, cwd=cwd, stdin=stdin, script=script)

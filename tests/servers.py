@@ -6,12 +6,14 @@ tests are skipped with the reason, so a laptop without PostgreSQL can still run 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,6 +32,26 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_for_health(base_url: str, timeout: float = 30.0,
+                    alive: Callable[[], bool] = lambda: True, log: Callable[[], str] = str
+                    ) -> None:
+    """Poll ``BASE_URL/api/v1/health`` until it answers 200, the server dies (``alive``
+    turns False) or ``timeout`` passes; ``log()`` is added to the failure message."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{base_url}/api/v1/health", timeout=1.0).status_code == 200:
+                return
+        if not alive():
+            raise AssertionError(f"the server at {base_url} died while starting\n{log()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the server at {base_url} did not come up in {timeout} s"
+                                 f"\n{log()}")
+        time.sleep(0.05)  # poll interval, not a synchronisation point
 
 
 def _pg_bin() -> Path | None:

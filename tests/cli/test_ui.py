@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import msgspec
 
 import tracklet
-from servers import free_port
+from servers import free_port, wait_for_health
 
 
 def test_ui_serves_local_runs_read_only_without_a_key(tmp_path: Path) -> None:
@@ -29,16 +28,7 @@ def test_ui_serves_local_runs_read_only_without_a_key(tmp_path: Path) -> None:
          str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.communicate()
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "tracklet ui did not come up"
-            time.sleep(0.05)  # polling an observable condition, with a deadline
+        wait_for_health(f"http://127.0.0.1:{port}", alive=lambda: proc.poll() is None)
 
         runs = httpx.get(f"{base}/runs/{run.entity}/local").json()["items"]
         assert [r["run_id"] for r in runs] == [run.id]

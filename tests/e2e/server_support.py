@@ -7,17 +7,17 @@ database in the test's temporary directory. ``start`` waits (with a deadline) un
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 from e2e_support import Child
+
+from servers import wait_for_health
 
 KEY = "e2e-server-key"
 
@@ -46,18 +46,9 @@ class ServerProcess:
             out.flush()
             self.proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
         self.starts += 1
-        deadline = time.monotonic() + timeout
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.base_url}/api/v1/health", timeout=1.0).status_code == 200:
-                    return
-            if self.proc.poll() is not None:
-                raise AssertionError(f"the server exited with {self.proc.returncode} while "
-                                     f"starting\n{self.log()}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the server did not answer within {timeout} s\n"
-                                     f"{self.log()}")
-            time.sleep(0.05)  # poll interval, not a synchronisation point
+        proc = self.proc
+        wait_for_health(self.base_url, timeout, alive=lambda: proc.poll() is None,
+                        log=self.log)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, open transactions die with the process."""

@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,25 +20,11 @@ from typing import Any
 import httpx
 import uvicorn
 
-from servers import free_port
+from servers import free_port, wait_for_health
 from tracklet.server import ServerSettings, create_app
 from tracklet.store.sql.engine import sqlite_url
 
 KEY = "online-test-key"
-
-
-def wait_for_health(base_url: str, timeout: float = 30.0,
-                    alive: Callable[[], bool] = lambda: True) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{base_url}/api/v1/health", timeout=1.0).status_code == 200:
-                return
-        if not alive():
-            raise AssertionError(f"the server at {base_url} died while starting")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the server at {base_url} did not come up in {timeout} s")
-        time.sleep(0.05)
 
 
 class ThreadServer:

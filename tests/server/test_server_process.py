@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 from server_helpers import Batches, encode
 
-from servers import create_database, free_port
+from servers import create_database, free_port, wait_for_health
 
 KEY = "process-key"
 
@@ -31,16 +30,8 @@ def running_server(args: list[str], tmp_path: Path,
                             env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not answer within 30 s"
-            time.sleep(0.1)
+        wait_for_health(url, alive=lambda: proc.poll() is None,
+                        log=(tmp_path / "server.log").read_text)
         yield url
     finally:
         proc.send_signal(signal.SIGINT)

@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from online_servers import KEY, Flaky, ThreadServer, server_process
 
 import tracklet
+from assertions import same
 from servers import free_port
 from tracklet import errors
 from tracklet.cli.main import main
@@ -75,17 +76,6 @@ def wait_for_shippers(timeout: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("a tracklet-shipper thread outlived its run")
         time.sleep(0.05)
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equality where NaN equals NaN, also inside lists and dicts."""
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return bool(a == b)
 
 
 def online(base_url: str, tmp_path: Path, key: str = KEY, **kwargs: Any) -> tracklet.Run:

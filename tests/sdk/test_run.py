@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 import tracklet
+from assertions import same
 from tracklet import errors
 from tracklet.sdk.api import ApiRun
 
@@ -57,17 +58,6 @@ def stored(tmp_path: Path, path: str) -> tuple[ApiRun, list[dict[str, Any]]]:
         rows = [{k: v for k, v in row.items() if k not in ("_timestamp", "_runtime")}
                 for row in run.scan_history()]
     return run, rows
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equality where NaN equals NaN, also inside lists and dicts."""
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return bool(a == b)
 
 
 def wait_until(check: Callable[[], bool], timeout: float = 20.0) -> None:

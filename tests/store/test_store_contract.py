@@ -10,6 +10,7 @@ import pytest
 from record_builder import Segment
 from sqlalchemy import create_engine, func, select
 
+from assertions import same
 from tracklet.errors import NotFoundError, ValidationError
 from tracklet.store.base import MetadataStore, RunFilter, RunRef
 from tracklet.store.sql import schema
@@ -22,17 +23,6 @@ def series(store: MetadataStore, ref: RunRef, key: str, **kw: Any) -> list[tuple
     found = store.read_series(ref, [key], **kw)
     assert [s.key for s in found] == [key]
     return list(zip(found[0].steps, found[0].values))
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equality where NaN equals NaN (also inside lists, tuples and dicts)."""
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return bool(a == b)
 
 
 def console_texts(store: MetadataStore, ref: RunRef, **kw: Any) -> list[str]:

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 metadata = MetaData()
@@ -209,4 +209,18 @@ share_links = Table(
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float),
     UniqueConstraint("token_hash", name="uq_share_links_token"),
+)
+
+# Saved dashboard views (revision 0003): a named panel layout per (entity, project).
+saved_views = Table(
+    "saved_views",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(128), nullable=False),
+    Column("project", String(128), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("spec", Json, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("entity", "project", "name", name="uq_saved_views_name"),
 )

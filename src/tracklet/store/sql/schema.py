@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0005"
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 metadata = MetaData()
@@ -223,4 +223,103 @@ saved_views = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     UniqueConstraint("entity", "project", "name", name="uq_saved_views_name"),
+)
+
+# Artifacts (revision 0004): collections of versions per (entity, project); a version's
+# files in ``artifact_files`` (sha256 and, for the W&B protocol, an optional MD5);
+# content-addressed blobs shared server-wide in ``artifact_blobs``. A version has no
+# number until it is committed (``state``), so it is invisible until its manifest is whole.
+artifact_collections = Table(
+    "artifact_collections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(128), nullable=False),
+    Column("project", String(128), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("description", Text),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("entity", "project", "name", name="uq_artifact_collections_name"),
+)
+
+artifact_versions = Table(
+    "artifact_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("collection_id", Integer, ForeignKey("artifact_collections.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("version", Integer),
+    Column("state", String(16), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("md5", String(32)),
+    Column("description", Text),
+    Column("metadata", Json, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("file_count", Integer, nullable=False),
+    Column("run_id", String(64)),
+    Column("client_id", String(128)),
+    Column("created_at", Float, nullable=False),
+    Column("committed_at", Float),
+    UniqueConstraint("collection_id", "digest", name="uq_artifact_versions_digest"),
+    UniqueConstraint("collection_id", "version", name="uq_artifact_versions_version"),
+)
+
+artifact_files = Table(
+    "artifact_files",
+    metadata,
+    Column("version_id", Integer, ForeignKey("artifact_versions.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("path", String(1024), primary_key=True),
+    Column("sha256", String(64)),
+    Column("md5", String(32)),
+    Column("size", BigInteger),
+    Column("ref", Text),
+    Column("extra", Json),
+)
+Index("ix_artifact_files_sha256", artifact_files.c.sha256)
+
+artifact_blobs = Table(
+    "artifact_blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("md5", String(32)),
+    Column("created_at", Float, nullable=False),
+)
+
+artifact_aliases = Table(
+    "artifact_aliases",
+    metadata,
+    Column("collection_id", Integer, ForeignKey("artifact_collections.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("alias", String(128), primary_key=True),
+    Column("version_id", Integer, ForeignKey("artifact_versions.id", ondelete="CASCADE"),
+           nullable=False),
+)
+
+artifact_usages = Table(
+    "artifact_usages",
+    metadata,
+    Column("version_id", Integer, ForeignKey("artifact_versions.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("run_entity", String(128), primary_key=True),
+    Column("run_project", String(128), primary_key=True),
+    Column("run_id", String(64), primary_key=True),
+    Column("used_at", Float, nullable=False),
+)
+
+# Media (revision 0005): non-scalar values logged with history (histograms now; images
+# and tables later, their bytes in the blob store under ``blob_key``). One row per
+# (run, key, step): the last write wins, as for scalars. ``data`` is W&B-shaped JSON.
+media_values = Table(
+    "media_values",
+    metadata,
+    Column("run_uid", Integer, ForeignKey("runs.uid", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(256), primary_key=True),
+    Column("step", BigInteger, primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("media_type", String(32), nullable=False),
+    Column("data", Json, nullable=False),
+    Column("blob_key", String(256)),
+    sqlite_with_rowid=False,
 )

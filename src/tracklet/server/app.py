@@ -24,6 +24,7 @@ from tracklet.server.openapi import build_openapi
 from tracklet.server.reaper import reap_forever
 from tracklet.server.routes import ROUTERS
 from tracklet.server.settings import ServerSettings
+from tracklet.server.static import DashboardRoute
 
 API_PREFIX = "/api/v1"
 
@@ -56,6 +57,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
         store = await run_in_threadpool(SqlMetadataStore, settings.db_url)
         accounts = await run_in_threadpool(SqlAccountStore, settings.db_url)
+        from tracklet.store.sql.views import SqlViewStore
+
+        app.state.views = await run_in_threadpool(SqlViewStore, settings.db_url)
         app.state.store = store
         app.state.accounts = accounts
         reaper = None
@@ -69,6 +73,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await reaper
             accounts.close()
+            app.state.views.close()
             store.close()
 
     app = FastAPI(title="Tracklet", version=__version__, description=DESCRIPTION,
@@ -81,6 +86,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.add_middleware(NulGuardMiddleware)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    app.router.routes.append(DashboardRoute())  # the web UI at / (never matches /api/)
 
     def openapi() -> dict[str, Any]:
         return build_openapi(app)

@@ -12,6 +12,8 @@ from tracklet.server.routes.projects import router as projects_router
 from tracklet.server.routes.runs import router as runs_router
 from tracklet.server.routes.series import router as series_router
 from tracklet.server.routes.sharing import router as sharing_router
+from tracklet.server.routes.views import router as views_router
 
 ROUTERS = [health_router, ingest_router, projects_router, runs_router, history_router,
            console_router, series_router, live_router, accounts_router, sharing_router]
+ROUTERS.append(views_router)

@@ -1,0 +1,80 @@
+"""``LocalBlobStore``: blobs as files under one folder (``file:///path``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from tracklet.errors import NotFoundError
+from tracklet.store.blobs.base import blob_key, check_digest
+
+
+class LocalBlobStore:
+    """Content-addressed files under ``root``; writes go to a temporary name, then rename."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).resolve()
+        self.uri = self.root.as_uri()
+
+    def path(self, digest: str) -> Path:
+        return self.root / blob_key(digest)
+
+    def has(self, digest: str) -> bool:
+        return self.path(digest).is_file()
+
+    def size(self, digest: str) -> int | None:
+        try:
+            return self.path(digest).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def put_file(self, digest: str, path: Path) -> None:
+        target = self.path(digest)
+        if target.is_file():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    def get_file(self, digest: str, dest: Path) -> None:
+        source = self.path(digest)
+        if not source.is_file():
+            raise NotFoundError(f"no blob {digest} in {self.uri}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, dest)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    def open(self, digest: str) -> BinaryIO:
+        try:
+            return self.path(digest).open("rb")
+        except FileNotFoundError:
+            raise NotFoundError(f"no blob {digest} in {self.uri}") from None
+
+    def delete(self, digest: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path(digest).unlink()
+
+    def list_digests(self) -> Iterator[str]:
+        base = self.root / "sha256"
+        if not base.is_dir():
+            return
+        for path in base.glob("*/*/*"):
+            name = path.name
+            if len(name) == 64 and not name.startswith("."):
+                with contextlib.suppress(Exception):
+                    yield check_digest(name)

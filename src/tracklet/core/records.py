@@ -98,6 +98,16 @@ class DefineMetric(msgspec.Struct, tag="define", array_like=True):
     goal: str | None = None
 
 
+class Media(msgspec.Struct, tag="media", array_like=True):
+    """Media values logged at a step: key -> W&B-shaped JSON with a ``_type``
+    (``{"_type": "histogram", "values": [...], "bins": [...]}``)."""
+
+    seq: int
+    ts: float
+    step: int
+    values: dict[str, dict[str, Any]]
+
+
 class Heartbeat(msgspec.Struct, tag="hb", array_like=True):
     seq: int
     ts: float
@@ -116,7 +126,7 @@ class RunFinish(msgspec.Struct, tag="finish", array_like=True):
 
 Record = (
     RunStart | RunUpdate | Metadata | History | System | Console | ConfigUpdate | SummaryUpdate
-    | DefineMetric | Heartbeat | RunFinish
+    | DefineMetric | Heartbeat | RunFinish | Media
 )
 
 RUN_STATES = ("running", "finished", "failed", "crashed", "killed")

@@ -97,12 +97,42 @@ class ConsoleLine:
     text: str
 
 
+@dataclass(frozen=True)
+class MediaValue:
+    """One media value (a histogram, later an image or a table) logged at a step: its
+    W&B-shaped JSON (``{"_type": "histogram", ...}``)."""
+
+    key: str
+    step: int
+    ts: float
+    media_type: str
+    data: dict[str, Any]
+
+
+class MediaReader(Protocol):
+    """Optional capability: reading the media values of a run."""
+
+    def list_media_keys(self, run: RunRef) -> list[str]: ...
+
+    def read_media(self, run: RunRef, keys: Sequence[str] | None = None, *,
+                   min_step: int | None = None,
+                   max_step: int | None = None) -> list[MediaValue]:
+        """Media values of ``keys`` (all when None), ordered by step then key."""
+        ...
+
+
 class MetadataStore(Protocol):
     """Runs, their history and their metadata, in some database."""
 
-    def append_records(self, header: SegmentHeader, records: Sequence[Record]) -> int:
+    def append_records(self, header: SegmentHeader, records: Sequence[Record], *,
+                       live: bool = False) -> int:
         """Apply records of one segment exactly once; return the highest contiguous ``seq``
-        now applied for that segment (records at or below it are skipped, a gap stops)."""
+        now applied for that segment (records at or below it are skipped, a gap stops).
+
+        ``live``: the records come from the running process itself (not a replay such as
+        ``tracklet sync``). A live delivery is a heartbeat on the store's own clock (so a
+        client's wrong clock cannot get its run declared crashed), and it brings a run that
+        was marked ``crashed`` for want of heartbeats back to ``running``."""
         ...
 
     def get_segment_seq(self, header: SegmentHeader) -> int: ...

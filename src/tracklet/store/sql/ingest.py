@@ -17,6 +17,7 @@ from tracklet.core.records import (
     DefineMetric,
     Heartbeat,
     History,
+    Media,
     Metadata,
     Record,
     RunFinish,
@@ -31,6 +32,7 @@ from tracklet.store.sql.schema import (
     KIND_HISTORY,
     KIND_SYSTEM,
     console_lines,
+    media_values,
     metric_keys,
     projects,
     run_segments,
@@ -123,6 +125,7 @@ class _Batch:
         self.points: dict[tuple[str, int], tuple[list[int], list[float], list[float]]] = (
             defaultdict(lambda: ([], [], [])))
         self.lines: list[tuple[float, str, str]] = []
+        self.media: dict[tuple[str, int], tuple[float, dict[str, Any]]] = {}  # last wins
         self.history: list[History] = []
         self.summary_dirty = False  # defines or user values changed: recompute it all
         self.touched: dict[str, MetricStats] = {}  # history keys with new statistics
@@ -187,6 +190,9 @@ def _apply(batch: _Batch, rec: Record) -> None:
         batch.set("traceback", rec.traceback)
         batch.set("finished_at", rec.ts)
         batch.set("dropped", batch.get("dropped") + rec.dropped)
+    elif isinstance(rec, Media):
+        for key, data in rec.values.items():
+            batch.media[(key, rec.step)] = (rec.ts, data)
     elif isinstance(rec, Heartbeat):
         pass  # its timestamp is all it brings
     batch.max_ts = max(batch.max_ts, rec.ts)
@@ -275,6 +281,19 @@ def _write_lines(conn: Connection, batch: _Batch) -> None:
         for i, (ts, stream, line) in enumerate(batch.lines)])
 
 
+def _write_media(conn: Connection, batch: _Batch) -> None:
+    """Upsert media values: the same key at the same step keeps the last write."""
+    rows = [{"run_uid": batch.run["uid"], "key": key[:256], "step": step, "ts": ts,
+             "media_type": str(value.get("_type", "unknown"))[:32], "data": value,
+             "blob_key": None}
+            for (key, step), (ts, value) in batch.media.items()]
+    ins = dialect_insert(conn, media_values)
+    conn.execute(ins.on_conflict_do_update(
+        index_elements=["run_uid", "key", "step"],
+        set_={"ts": ins.excluded.ts, "media_type": ins.excluded.media_type,
+              "data": ins.excluded.data, "blob_key": ins.excluded.blob_key}), rows)
+
+
 def _summary(conn: Connection, batch: _Batch) -> dict[str, Any]:
     defs = MetricDefs.from_json(batch.get("metric_defs"))
     overrides = batch.get("summary_overrides")
@@ -286,7 +305,7 @@ def _summary(conn: Connection, batch: _Batch) -> dict[str, Any]:
 
 
 def apply_records(conn: Connection, header: SegmentHeader, records: Sequence[Record],
-                  now: Callable[[], float]) -> int:
+                  now: Callable[[], float], *, live: bool = False) -> int:
     """Apply ``records`` (in seq order) inside the caller's transaction; see MetadataStore."""
     first_ts = records[0].ts if records else now()
     if conn.dialect.name == "postgresql":
@@ -298,6 +317,9 @@ def apply_records(conn: Connection, header: SegmentHeader, records: Sequence[Rec
     last_seq = conn.execute(_SELECT_SEGMENT, seg).scalar()
     applied = int(last_seq) if last_seq is not None else 0
     batch = _Batch(run)
+    if live and run["state"] == "crashed":  # declared dead too early: it is talking to us
+        batch.set("state", "running")
+        batch.set("finished_at", None)
     for rec in records:
         if rec.seq <= applied:
             continue
@@ -316,9 +338,13 @@ def apply_records(conn: Connection, header: SegmentHeader, records: Sequence[Rec
         _write_points(conn, batch)
     if batch.lines:
         _write_lines(conn, batch)
+    if batch.media:
+        _write_media(conn, batch)
     if batch.summary_dirty or batch.touched:
         batch.set("summary", _summary(conn, batch))
-    if batch.max_ts:
+    if live:  # the store's clock: a client's clock may be wrong
+        batch.set("heartbeat_at", now())
+    elif batch.max_ts:  # a replay: the run was last heard of when it wrote these
         hb = batch.run["heartbeat_at"]
         batch.set("heartbeat_at", batch.max_ts if hb is None else max(hb, batch.max_ts))
     if batch.changes:

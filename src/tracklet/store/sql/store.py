@@ -31,6 +31,7 @@ from tracklet.core.segment import SegmentHeader
 from tracklet.errors import NotFoundError, StoreError, ValidationError
 from tracklet.store.base import (
     ConsoleLine,
+    MediaValue,
     Page,
     ProjectInfo,
     RunFilter,
@@ -44,6 +45,7 @@ from tracklet.store.sql.schema import (
     KIND_HISTORY,
     KIND_SYSTEM,
     console_lines,
+    media_values,
     metric_keys,
     projects,
     run_segments,
@@ -77,10 +79,11 @@ class SqlMetadataStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def append_records(self, header: SegmentHeader, records: Sequence[Record]) -> int:
+    def append_records(self, header: SegmentHeader, records: Sequence[Record], *,
+                       live: bool = False) -> int:
         try:
             with self._write.begin() as conn:
-                return apply_records(conn, header, records, self._clock)
+                return apply_records(conn, header, records, self._clock, live=live)
         except SQLAlchemyError as exc:
             raise StoreError(f"the store could not apply records: {exc}") from exc
 
@@ -128,6 +131,7 @@ class SqlMetadataStore:
             conn.execute(delete(series_chunks).where(series_chunks.c.key_id.in_(keys)))
             conn.execute(delete(metric_keys).where(metric_keys.c.run_uid == uid))
             conn.execute(delete(console_lines).where(console_lines.c.run_uid == uid))
+            conn.execute(delete(media_values).where(media_values.c.run_uid == uid))
             conn.execute(delete(run_segments).where(run_segments.c.run_uid == uid))
             conn.execute(delete(runs).where(runs.c.uid == uid))
 
@@ -331,6 +335,28 @@ class SqlMetadataStore:
                 query = query.where(console_lines.c.text.contains(search, autoescape=True))
             query = query.order_by(console_lines.c.line_no).limit(limit)
             return [ConsoleLine(r.line_no, r.ts, r.stream, r.text) for r in conn.execute(query)]
+
+    def list_media_keys(self, run: RunRef) -> list[str]:
+        with self._read.connect() as conn:
+            uid = self._uid(conn, run)
+            return list(conn.execute(select(media_values.c.key).distinct().where(
+                media_values.c.run_uid == uid).order_by(media_values.c.key)).scalars())
+
+    def read_media(self, run: RunRef, keys: Sequence[str] | None = None, *,
+                   min_step: int | None = None,
+                   max_step: int | None = None) -> list[MediaValue]:
+        with self._read.connect() as conn:
+            uid = self._uid(conn, run)
+            query = select(media_values).where(media_values.c.run_uid == uid)
+            if keys is not None:
+                query = query.where(media_values.c.key.in_(list(keys)))
+            if min_step is not None:
+                query = query.where(media_values.c.step >= min_step)
+            if max_step is not None:
+                query = query.where(media_values.c.step <= max_step)
+            query = query.order_by(media_values.c.step, media_values.c.key)
+            return [MediaValue(r.key, r.step, r.ts, r.media_type, r.data)
+                    for r in conn.execute(query)]
 
     def close(self) -> None:
         self._write.dispose()

@@ -60,6 +60,10 @@ class Batches:
         seq, ts = self._next()
         return r.Console(seq, ts, [(ts, "stdout", text) for text in lines])
 
+    def heartbeat(self) -> r.Heartbeat:
+        seq, ts = self._next()
+        return r.Heartbeat(seq, ts)
+
     def finish(self, state: str = "finished") -> r.RunFinish:
         seq, ts = self._next()
         return r.RunFinish(seq, ts, state, 0)

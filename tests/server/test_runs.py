@@ -147,6 +147,34 @@ async def test_projects_keys_and_console(client: httpx.AsyncClient) -> None:
     assert [ln["text"] for ln in found["items"]] == [lines[2], *lines[20:30]]
 
 
+async def test_a_live_client_with_a_wrong_clock_is_judged_by_the_servers(
+        tmp_path: Path) -> None:
+    """A client whose clock is an hour behind keeps its run alive by sending; once it falls
+    silent the run is crashed; when it speaks again (a network cut) it is running again."""
+    settings = settings_for(sqlite_url(tmp_path / "t.db"), heartbeat_timeout=0.4)
+    live = {**MSGPACK, "X-Tracklet-Live": "1"}
+    async with open_client(settings) as client:
+        b = Batches("skewed", t0=time.time() - 3600)
+
+        async def state() -> str:
+            reply = await client.get("/api/v1/runs/team/proj/skewed", headers=AUTH)
+            return str(reply.json()["state"])
+
+        assert (await client.post(b.url, content=encode([b.start()]),
+                                  headers=live)).status_code == 200
+        alive_until = time.monotonic() + 1.5  # several reaper rounds past the timeout
+        while time.monotonic() < alive_until:
+            await client.post(b.url, content=encode([b.heartbeat()]), headers=live)
+            assert await state() == "running"
+            await anyio.sleep(0.1)  # the client's heartbeat interval
+        deadline = time.monotonic() + 5
+        while await state() == "running" and time.monotonic() < deadline:
+            await anyio.sleep(0.05)
+        assert await state() == "crashed"
+        await client.post(b.url, content=encode([b.history(0, {"loss": 1.0})]), headers=live)
+        assert await state() == "running"
+
+
 async def test_silent_running_runs_are_marked_crashed(tmp_path: Path) -> None:
     settings = settings_for(sqlite_url(tmp_path / "t.db"), heartbeat_timeout=0.4)
     async with open_client(settings) as client:

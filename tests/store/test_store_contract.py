@@ -256,6 +256,38 @@ def test_heartbeat_moves_heartbeat_at(store: SqlMetadataStore) -> None:
     assert store.list_running(heartbeat_before=hb.ts - 1) == []
 
 
+def test_live_deliveries_are_heartbeats_on_the_stores_clock(store_url: str) -> None:
+    now = [5_000_000.0]
+    live = SqlMetadataStore(store_url, clock=lambda: now[0])
+    try:
+        seg = Segment(t0=1_000_000.0)  # the client's clock is far behind the store's
+        live.append_records(seg.header, [seg.start(), seg.heartbeat()], live=True)
+        assert live.get_run(seg.ref).heartbeat_at == now[0]
+        now[0] += 30
+        live.append_records(seg.header, [seg.heartbeat()], live=True)
+        assert live.get_run(seg.ref).heartbeat_at == now[0]
+        assert live.list_running(heartbeat_before=now[0] - 10) == []
+    finally:
+        live.close()
+
+
+def test_live_delivery_revives_a_run_marked_crashed_a_replay_does_not(
+        store: SqlMetadataStore) -> None:
+    seg = Segment()
+    store.append_records(seg.header, [seg.start()], live=True)
+    store.mark_crashed([seg.ref], at=seg.ts + 100)
+    store.append_records(seg.header, [seg.history(0, loss=1.0)])  # a replay (sync)
+    assert store.get_run(seg.ref).state == "crashed"
+    store.append_records(seg.header, [seg.heartbeat()], live=True)
+    run = store.get_run(seg.ref)
+    assert (run.state, run.finished_at) == ("running", None)
+    store.append_records(seg.header, [seg.heartbeat()], live=True)  # already held: no change
+    store.mark_crashed([seg.ref], at=seg.ts + 100)
+    fin = seg.finish()
+    store.append_records(seg.header, [fin], live=True)
+    assert store.get_run(seg.ref).state == "finished"
+
+
 def test_console_lines_in_order_with_search(store: SqlMetadataStore) -> None:
     seg = Segment()
     store.append_records(seg.header, [

@@ -214,7 +214,7 @@ def _make_writer(settings: Settings, header: SegmentHeader, tracker: SummaryTrac
             from tracklet.shipping.local import LocalShipper
             from tracklet.store.sql.store import SqlMetadataStore
 
-            return LocalShipper(SqlMetadataStore(url))
+            return LocalShipper(SqlMetadataStore(url), live=True)
 
     elif settings.mode == "online" and log_path is not None:
         base_url, api_key = settings.base_url, settings.api_key
@@ -222,7 +222,7 @@ def _make_writer(settings: Settings, header: SegmentHeader, tracker: SummaryTrac
         def connect() -> Shipper:  # called on the follower's thread: init() never waits
             from tracklet.shipping.http import HttpShipper
 
-            return HttpShipper(base_url, api_key)
+            return HttpShipper(base_url, api_key, live=True)
 
     return Writer(header, log_path=log_path, connect=connect,
                   flush_interval=settings.flush_interval,

@@ -36,7 +36,9 @@ class HttpShipper:
                  transport: httpx.BaseTransport | None = None, timeout: float = 30.0,
                  max_batch_records: int = MAX_BATCH_RECORDS,
                  max_batch_bytes: int = MAX_BATCH_BYTES,
-                 retry: RetryPolicy | None = None) -> None:
+                 retry: RetryPolicy | None = None, live: bool = False) -> None:
+        """``live``: this process is the run itself, not a replay (``tracklet sync``); the
+        server then counts each delivery as a heartbeat on its own clock."""
         if max_batch_records < 1 or max_batch_bytes < 1:
             raise ValueError("batch limits must be positive")
         self.client = ServerClient(base_url, api_key, transport=transport, timeout=timeout,
@@ -45,6 +47,7 @@ class HttpShipper:
         self.max_batch_bytes = max_batch_bytes
         self._encoder = msgspec.msgpack.Encoder()
         self._acked: dict[str, int] = {}  # segment -> what the server last said it holds
+        self._live = live
 
     @property
     def base_url(self) -> str:
@@ -103,6 +106,8 @@ class HttpShipper:
     def _post(self, header: SegmentHeader, body: bytes, seqs: str) -> int:
         # the seq range lets the server tell a cut-short body from a short batch
         headers = {"Content-Type": MSGPACK, "X-Tracklet-Seq-Range": seqs}
+        if self._live:
+            headers["X-Tracklet-Live"] = "1"
         if len(body) > COMPRESS_FROM:
             body = gzip.compress(body, compresslevel=1)
             headers["Content-Encoding"] = "gzip"

@@ -63,14 +63,17 @@ BODY_DOC = {
         "below the acked `seq` are skipped) and replies with the highest contiguous `seq` "
         "now held. A batch that starts after a gap is not applied: `acked` then tells "
         "where to resume. The optional header `X-Tracklet-Seq-Range: first-last` must "
-        "match the batch."),
+        "match the batch. `X-Tracklet-Live: 1` says the sender is the running process "
+        "itself (not a replay such as `tracklet sync`): the batch then counts as a "
+        "heartbeat on the server's clock and revives a run marked crashed."),
     responses=errors(400, 401, 403, 404, 413, 415, 503), openapi_extra=BODY_DOC)
 async def append(request: Request, entity: Entity, project: Project, run_id: RunId,
                  segment: Segment, caller: CanWriteProject, store: Store, settings: Settings,
                  content_type: Annotated[str | None, Header()] = None,
                  content_encoding: Annotated[str | None, Header()] = None,
                  seq_range: Annotated[str | None, Header(alias="X-Tracklet-Seq-Range")]
-                 = None) -> Response:
+                 = None,
+                 live: Annotated[bool, Header(alias="X-Tracklet-Live")] = False) -> Response:
     media = (content_type or "").split(";")[0].strip().lower()
     if media not in MSGPACK_TYPES:
         raise UnsupportedMediaTypeError("send records as `Content-Type: application/"
@@ -83,7 +86,7 @@ async def append(request: Request, entity: Entity, project: Project, run_id: Run
     body = await request.body()
     header = SegmentHeader(segment, run_id, project, entity)
     acked = await run_in_threadpool(_ingest, store, settings, header, body,
-                                    encoding == "gzip", seq_range)
+                                    encoding == "gzip", seq_range, live)
     return respond(request, {"acked": acked})
 
 
@@ -97,7 +100,7 @@ def acked(request: Request, entity: str, project: str, run_id: str, segment: str
 
 
 def _ingest(store: MetadataStore, settings: ServerSettings, header: SegmentHeader,
-            body: bytes, gzipped: bool, seq_range: str | None) -> int:
+            body: bytes, gzipped: bool, seq_range: str | None, live: bool) -> int:
     if gzipped:
         body = gunzip(body, settings.max_body_bytes)
     records = decode_batch(body, settings.max_batch_records)
@@ -105,7 +108,7 @@ def _ingest(store: MetadataStore, settings: ServerSettings, header: SegmentHeade
     acked = store.get_segment_seq(header)
     if not records or records[-1].seq <= acked or records[0].seq > acked + 1:
         return acked  # nothing new, or a gap before the batch: nothing to write
-    return store.append_records(header, records)
+    return store.append_records(header, records, live=live)
 
 
 def array_length(body: bytes) -> int | None:

@@ -45,3 +45,26 @@ def test_init_admin_creates_the_first_admin_only(tmp_path: Path) -> None:
         assert accounts.count_users() == 1
     finally:
         accounts.close()
+
+
+def test_user_list_and_passwd(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "server.db")
+    for args in (["alice", "--admin"], ["bob"]):
+        assert CliRunner().invoke(main, ["user", "create", *args, "--db", url]).exit_code == 0
+    listed = CliRunner().invoke(main, ["user", "list", "--db", url])
+    assert listed.exit_code == 0, listed.output
+    rows = [line.split("\t")[:2] for line in listed.stdout.splitlines()]
+    assert rows == [["alice", "admin"], ["bob", "user"]]
+    changed = CliRunner().invoke(main, ["user", "passwd", "bob", "--db", url],
+                                 input="a brand new password\n")
+    assert changed.exit_code == 0, changed.output
+    short = CliRunner().invoke(main, ["user", "passwd", "bob", "--db", url], input="short\n")
+    assert short.exit_code == 1 and "at least 8 characters" in short.output
+    nobody = CliRunner().invoke(main, ["user", "passwd", "zed", "--db", url],
+                                input="long enough pw\n")
+    assert nobody.exit_code == 1 and "no user 'zed'" in nobody.output
+    accounts = SqlAccountStore(url)
+    try:
+        assert accounts.check_login("bob", "a brand new password") is not None
+    finally:
+        accounts.close()

@@ -115,3 +115,44 @@ class MemberOut(BaseModel):
     team: str
     username: str
     role: Literal["admin", "member", "viewer"]
+
+
+class UserList(BaseModel):
+    items: list[UserOut]
+    next_cursor: str | None
+
+
+class PasswordIn(Strict):
+    password: str = Field(min_length=8, max_length=1024, description="The new password.")
+    current_password: str | None = Field(
+        None, max_length=1024, description="Your present password: needed to change your "
+        "own once you have one (a site admin setting another user's needs none).")
+
+
+class MyTeamOut(TeamOut):
+    role: Literal["admin", "member", "viewer"] | None = Field(
+        description="Your role in the team (None: you see it as a site admin).")
+
+
+class TeamList(BaseModel):
+    items: list[MyTeamOut]
+    next_cursor: str | None
+
+
+class MemberList(BaseModel):
+    items: list[MemberOut]
+    next_cursor: str | None
+
+
+class ShareLinkOut(BaseModel):
+    id: int
+    entity: str
+    project: str
+    run_id: str | None
+    created_at: float
+    revoked_at: float | None
+
+
+class ShareList(BaseModel):
+    items: list[ShareLinkOut]
+    next_cursor: str | None

@@ -3,34 +3,41 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from tracklet.errors import AuthError, NotFoundError
+from tracklet.errors import AuthError, NotFoundError, PermissionDeniedError
 from tracklet.server.account_schemas import (
     KeyIn,
     KeyList,
     LoginIn,
     LoginOut,
     MemberIn,
+    MemberList,
     MemberOut,
     MeOut,
     NewKeyOut,
+    PasswordIn,
     TeamIn,
+    TeamList,
     TeamOut,
     UserIn,
+    UserList,
     UserOut,
 )
-from tracklet.server.auth import SESSION_COOKIE, Authorized
+from tracklet.server.auth import SESSION_COOKIE, Access, Authorized
 from tracklet.server.deps import get_accounts
+from tracklet.server.pagination import page
 from tracklet.server.responses import respond
 from tracklet.server.routes.common import errors
 from tracklet.store.accounts import ApiKey, User
 
 SESSION_TTL = 14 * 24 * 3600.0
+MAX_PAGE = 500
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")]
 
 router = APIRouter(tags=["accounts"])
 
@@ -125,6 +132,47 @@ async def create_user(request: Request, body: UserIn, auth: Authorized) -> Respo
     return respond(request, _user_json(user), status_code=201)
 
 
+@router.get("/users", response_model=UserList, responses=errors(400, 401, 403, 503),
+            summary="List users (site admins only)")
+def list_users(request: Request, auth: Authorized, limit: Limit = 100,
+               cursor: str | None = None) -> Response:
+    auth.require_admin()
+    users = [_user_json(u) for u in auth.accounts.list_users()]
+    return respond(request, page(users, cursor, limit))
+
+
+@router.put("/users/{username}/password", status_code=204,
+            responses=errors(400, 401, 403, 404, 503),
+            summary="Set a user's password for browser login",
+            description="Your own (with a browser session, `current_password` is needed "
+                        "too), or anyone's as a site admin. Every browser session of that "
+                        "user ends; API keys stay valid.")
+async def set_password(username: str, body: PasswordIn, auth: Authorized) -> Response:
+    if auth.caller.anonymous:
+        raise AuthError("this needs an API key or a login")
+    if not (auth.caller.admin or auth.caller.username == username):
+        raise NotFoundError(f"no user {username!r} you may manage")
+    if auth.caller.via == "session" and not auth.caller.admin:
+        current = body.current_password or ""
+        if await run_in_threadpool(auth.accounts.check_login, username, current) is None:
+            raise PermissionDeniedError("current_password is wrong or missing: give your "
+                                        "present password to set a new one")
+    await run_in_threadpool(auth.accounts.set_password, username, body.password)
+    return Response(status_code=204)
+
+
+@router.get("/teams", response_model=TeamList, responses=errors(400, 401, 503),
+            summary="Your teams with your role (a site admin: every team)")
+def list_teams(request: Request, auth: Authorized, limit: Limit = 100,
+               cursor: str | None = None) -> Response:
+    if auth.caller.anonymous:
+        raise AuthError("this needs an API key or a login")
+    roles = auth.caller.roles
+    teams = [{**dataclasses.asdict(t), "role": roles.get(t.name)}
+             for t in auth.accounts.list_teams() if auth.caller.admin or t.name in roles]
+    return respond(request, page(teams, cursor, limit))
+
+
 @router.post("/teams", response_model=TeamOut, status_code=201,
              responses=errors(400, 401, 409, 503),
              summary="Create a team; you become its admin")
@@ -136,14 +184,43 @@ def create_team(request: Request, body: TeamIn, auth: Authorized) -> Response:
 
 
 @router.post("/teams/{team}/members", response_model=MemberOut,
-             responses=errors(400, 401, 403, 404, 503),
-             summary="Add a member to a team or change their role (team admins)")
+             responses=errors(400, 401, 403, 404, 409, 503),
+             summary="Add a member to a team or change their role (team admins)",
+             description="409 `conflict` when it would leave the team without an admin.")
 def set_member(request: Request, team: str, body: MemberIn, auth: Authorized) -> Response:
+    _team_of_yours(auth, team)
+    auth.require_admin_of(team)
+    auth.accounts.set_member(team, body.username, body.role)
+    return respond(request, {"team": team, "username": body.username, "role": body.role})
+
+
+def _team_of_yours(auth: Access, team: str) -> None:
+    """404 unless the caller is in ``team`` (or a site admin): others do not see it."""
     if auth.caller.anonymous:
         raise AuthError("this needs an API key or a login")
     if not (auth.caller.admin or team in auth.caller.roles):
         raise NotFoundError(f"no team {team!r} of yours")
-    auth.require_admin_of(team)
     auth.accounts.get_team(team)
-    auth.accounts.set_member(team, body.username, body.role)
-    return respond(request, {"team": team, "username": body.username, "role": body.role})
+
+
+@router.get("/teams/{team}/members", response_model=MemberList,
+            responses=errors(400, 401, 404, 503),
+            summary="The members of a team and their roles (its members may look)")
+def list_members(request: Request, team: str, auth: Authorized, limit: Limit = 100,
+                 cursor: str | None = None) -> Response:
+    _team_of_yours(auth, team)
+    members = [{"team": team, **dataclasses.asdict(m)}
+               for m in auth.accounts.list_members(team)]
+    return respond(request, page(members, cursor, limit))
+
+
+@router.delete("/teams/{team}/members/{username}", status_code=204,
+               responses=errors(401, 403, 404, 409, 503),
+               summary="Remove a member (team admins; anyone may leave)",
+               description="409 `conflict` when it would leave the team without an admin.")
+def remove_member(team: str, username: str, auth: Authorized) -> Response:
+    _team_of_yours(auth, team)
+    if auth.caller.username != username:
+        auth.require_admin_of(team)
+    auth.accounts.remove_member(team, username)
+    return Response(status_code=204)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from tracklet.errors import NotFoundError
-from tracklet.server.account_schemas import ShareIn, ShareOut
+from tracklet.server.account_schemas import ShareIn, ShareList, ShareOut
 from tracklet.server.auth import Authorized
+from tracklet.server.pagination import page
 from tracklet.server.responses import respond
 from tracklet.server.routes.common import Store, errors
 from tracklet.store.base import RunRef
@@ -33,6 +35,21 @@ def create_share(request: Request, body: ShareIn, auth: Authorized, store: Store
     out = dataclasses.asdict(link)
     out.pop("revoked_at")
     return respond(request, {**out, "token": token}, status_code=201)
+
+
+@router.get("", response_model=ShareList, responses=errors(400, 401, 403, 404, 503),
+            summary="The share links of a project (and of its runs), newest first",
+            description="For those who may write the project. Tokens are never shown "
+                        "again; revoked links are listed with `revoked_at`.")
+def list_shares(request: Request, auth: Authorized,
+                entity: Annotated[str, Query(max_length=128)],
+                project: Annotated[str, Query(max_length=128)],
+                limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                cursor: str | None = None) -> Response:
+    auth.require_write(entity, project)
+    links = [dataclasses.asdict(link)
+             for link in auth.accounts.list_share_links(entity, project)]
+    return respond(request, page(links, cursor, limit))
 
 
 @router.delete("/{link_id}", status_code=204, responses=errors(401, 403, 404, 503),

@@ -17,6 +17,7 @@ from tracklet.store.accounts import (
     ROLES,
     VISIBILITIES,
     ApiKey,
+    Member,
     Role,
     Session,
     ShareLink,
@@ -40,6 +41,7 @@ from tracklet.store.sql.schema import (
     users,
 )
 
+MIN_PASSWORD = 8
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
@@ -92,6 +94,23 @@ class SqlAccountStore:
         if row is None:
             raise NotFoundError(f"no user {username!r}")
         return _user(row)
+
+    def list_users(self) -> list[User]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(users).order_by(users.c.username)).all()
+        return [_user(r) for r in rows]
+
+    def set_password(self, username: str, password: str) -> None:
+        """Set (or replace) the login password; the user's browser sessions end."""
+        if len(password) < MIN_PASSWORD:
+            raise ValidationError(f"the password must have at least {MIN_PASSWORD} "
+                                  "characters")
+        user = self.get_user(username)
+        hashed = hash_password(password)
+        with self._engine.begin() as conn:
+            conn.execute(update(users).where(users.c.id == user.id)
+                         .values(password_hash=hashed))
+            conn.execute(delete(sessions).where(sessions.c.user_id == user.id))
 
     def count_users(self) -> int:
         with self._engine.connect() as conn:
@@ -202,9 +221,46 @@ class SqlAccountStore:
         found, user = self.get_team(team), self.get_user(username)
         with self._engine.begin() as conn:
             where = (memberships.c.team_id == found.id) & (memberships.c.user_id == user.id)
+            current = conn.execute(select(memberships.c.role).where(where)).scalar()
+            if current == "admin" and role != "admin":
+                self._keep_an_admin(conn, found)
             if conn.execute(update(memberships).where(where).values(role=role)).rowcount == 0:
                 conn.execute(insert(memberships).values(team_id=found.id, user_id=user.id,
                                                         role=role))
+
+    def remove_member(self, team: str, username: str) -> None:
+        found, user = self.get_team(team), self.get_user(username)
+        with self._engine.begin() as conn:
+            where = (memberships.c.team_id == found.id) & (memberships.c.user_id == user.id)
+            role = conn.execute(select(memberships.c.role).where(where)).scalar()
+            if role is None:
+                raise NotFoundError(f"{username!r} is not a member of team {team!r}")
+            if role == "admin":
+                self._keep_an_admin(conn, found)
+            conn.execute(delete(memberships).where(where))
+
+    def list_teams(self) -> list[Team]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(teams).order_by(teams.c.name)).all()
+        return [Team(r.id, r.name, r.created_at) for r in rows]
+
+    def list_members(self, team: str) -> list[Member]:
+        found = self.get_team(team)
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(users.c.username, memberships.c.role)
+                                .join(memberships, memberships.c.user_id == users.c.id)
+                                .where(memberships.c.team_id == found.id)
+                                .order_by(users.c.username)).all()
+        return [Member(r.username, cast(Role, r.role)) for r in rows]
+
+    @staticmethod
+    def _keep_an_admin(conn: Connection, team: Team) -> None:
+        """Refuse to take away the team's last admin (nobody could manage it any more)."""
+        admins = conn.execute(select(func.count()).select_from(memberships).where(
+            memberships.c.team_id == team.id, memberships.c.role == "admin")).scalar_one()
+        if admins <= 1:
+            raise ConflictError(f"team {team.name!r} would have no admin left: make "
+                                "someone else an admin first")
 
     def roles_of(self, user_id: int) -> dict[str, Role]:
         with self._engine.connect() as conn:
@@ -269,6 +325,14 @@ class SqlAccountStore:
             conn.execute(update(share_links).where(share_links.c.id == link_id,
                                                    share_links.c.revoked_at.is_(None))
                          .values(revoked_at=self._clock()))
+
+    def list_share_links(self, entity: str, project: str) -> list[ShareLink]:
+        """The project's links (those of its runs too), newest first, revoked ones too."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(share_links).where(
+                share_links.c.entity == entity, share_links.c.project == project)
+                .order_by(share_links.c.id.desc())).all()
+        return [_link(r) for r in rows]
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import httpx
 import msgspec
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from server_helpers import AUTH, MSGPACK, Batches, encode, settings_for
 
 from servers import free_port
@@ -23,9 +24,14 @@ DEADLINE = 10.0  # generous for a loaded CI box; the time actually taken is asse
 
 
 @pytest.fixture
-def base_url(db_url: str) -> Iterator[str]:
+def app(db_url: str) -> FastAPI:
+    return create_app(settings_for(db_url))
+
+
+@pytest.fixture
+def base_url(app: FastAPI) -> Iterator[str]:
     port = free_port()
-    config = uvicorn.Config(create_app(settings_for(db_url)), host="127.0.0.1", port=port,
+    config = uvicorn.Config(app, host="127.0.0.1", port=port,
                             log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -192,3 +198,55 @@ def test_event_data_is_json_with_named_non_finite_floats() -> None:
     text = _event("points", {"values": [1.0, float("inf")]}, 3)
     assert text.startswith("id: 3\nevent: points\ndata: ")
     assert msgspec.json.decode(text.split("data: ")[1]) == {"values": [1.0, "Infinity"]}
+
+
+def test_a_stream_ends_when_its_key_is_revoked(app: FastAPI, base_url: str) -> None:
+    b = Batches("revoke01", entity="ann")
+    post(base_url, b, [b.start(), b.history(0, {"loss": 1.0})])
+    accounts = app.state.accounts
+    accounts.create_user("ann")
+    key, secret = accounts.create_api_key("ann")
+    headers = {"Authorization": f"Bearer {secret}"}
+    with httpx.Client() as client, client.stream(
+            "GET", f"{base_url}/api/v1/live", params={"runs": b.path, "keys": "loss"},
+            headers=headers, timeout=httpx.Timeout(30, read=DEADLINE)) as response:
+        assert response.status_code == 200
+        events = Events(response)
+        post(base_url, b, [b.history(1, {"loss": 0.5})])
+        assert events.points(lambda got: 1 in got.get((b.path, "loss"), {}))
+        accounts.revoke_api_key(key.id)
+        event = events.next()
+        while event.get("event") == "points":
+            event = events.next()
+        assert event["event"] == "error"
+        assert event["data"]["code"] == "unauthorized"
+        assert list(events.lines) == []  # and the stream ended there
+    reply = httpx.get(f"{base_url}/api/v1/live", params={"runs": b.path, "keys": "loss"},
+                      headers=headers)
+    assert reply.status_code == 401
+
+
+@pytest.mark.anyio
+async def test_streams_recheck_their_credentials_on_a_timer() -> None:
+    now = [0.0]
+    allowed = [True]
+    checks = []
+
+    async def disconnected() -> bool:
+        now[0] += 1.0
+        return False
+
+    def still_allowed() -> bool:
+        checks.append(now[0])
+        return allowed[0]
+
+    stream = event_stream(QuietFeed(), disconnected, poll_seconds=0, heartbeat_seconds=100,
+                          still_allowed=still_allowed, recheck_seconds=5,
+                          clock=lambda: now[0])  # type: ignore[arg-type]
+    assert (await stream.__anext__()).startswith("retry:")
+    allowed[0] = False
+    last = await stream.__anext__()
+    assert last.startswith("event: error") and '"unauthorized"' in last
+    assert checks == [5.0]
+    with pytest.raises(StopAsyncIteration):
+        await stream.__anext__()

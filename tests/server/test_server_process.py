@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,3 +75,18 @@ def test_several_workers_on_postgresql(tmp_path: Path, postgres_base_url: str) -
     with running_server(["--db", db, "--workers", "2"], tmp_path,
                         env={"TRACKLET_SERVER_API_KEYS": f"other,{KEY}"}) as url:
         ship_and_read(url)
+
+
+def test_heartbeat_timeout_option_crashes_silent_runs(tmp_path: Path) -> None:
+    b = Batches("silent01", t0=time.time())
+    with running_server(["--api-key", KEY, "--heartbeat-timeout", "0.5"], tmp_path) as url, \
+            httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"},
+                         timeout=10) as client:
+        live = {"Content-Type": "application/x-msgpack", "X-Tracklet-Live": "1"}
+        assert client.post(b.url, content=encode([b.start()]), headers=live).status_code == 200
+        deadline = time.monotonic() + 20
+        state = "running"
+        while state == "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            state = client.get(f"/api/v1/runs/{b.path}").json()["state"]
+        assert state == "crashed"

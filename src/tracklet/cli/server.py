@@ -31,6 +31,9 @@ from tracklet.cli.context import CliContext, pass_cli
 @click.option("--init-admin", is_flag=True,
               help="When the database has no user yet, create the site admin `admin` and "
                    "print an API key for it (once).")
+@click.option("--heartbeat-timeout", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Mark a running run crashed when nothing arrived from it for this long "
+                   "(default 300; 0: never). Also TRACKLET_SERVER_HEARTBEAT_TIMEOUT.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes (uvicorn workers).")
 @click.option("--log-level", default="info", show_default=True,
@@ -38,8 +41,8 @@ from tracklet.cli.context import CliContext, pass_cli
               help="How much the server logs.")
 @pass_cli
 def server(cli: CliContext, host: str, port: int, db_url: str | None,
-           api_keys: tuple[str, ...], public_reads: bool, init_admin: bool, workers: int,
-           log_level: str) -> None:
+           api_keys: tuple[str, ...], public_reads: bool, init_admin: bool,
+           heartbeat_timeout: float | None, workers: int, log_level: str) -> None:
     """Run the tracking server (HTTP API under /api/v1) until interrupted.
 
     Clients stream runs to it (online mode) and read them back. Writes need an API key:
@@ -59,7 +62,8 @@ def server(cli: CliContext, host: str, port: int, db_url: str | None,
     try:
         settings = ServerSettings.from_env(db_url=db_url, host=host, port=port,
                                            api_keys=api_keys or None,
-                                           public_reads=public_reads or None)
+                                           public_reads=public_reads or None,
+                                           heartbeat_timeout=heartbeat_timeout)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     from tracklet.store.sql.store import SqlMetadataStore

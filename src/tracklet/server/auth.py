@@ -200,6 +200,18 @@ class Access:
         raise NotFoundError(f"no {what}")
 
 
+def resolve_again(request: Request, settings: ServerSettings,
+                  accounts: AccountStore) -> Caller:
+    """The caller of ``request`` resolved anew from its credentials, for responses that last
+    (a stream): a key revoked, a session ended or a share link withdrawn since shows."""
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    credentials = (HTTPAuthorizationCredentials(scheme=scheme, credentials=key.strip())
+                   if scheme.lower() == "bearer" and key.strip() else None)
+    return resolve_caller(request, credentials, request.cookies.get(SESSION_COOKIE), settings,
+                          accounts, request.query_params.get("share"),
+                          request.headers.get("x-tracklet-share"))
+
+
 def access(caller: Annotated[Caller, Depends(resolve_caller)],
            accounts: Annotated[AccountStore, Depends(get_accounts)],
            settings: Annotated[ServerSettings, Depends(get_settings)]) -> Access:

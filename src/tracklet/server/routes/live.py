@@ -26,8 +26,8 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
-from tracklet.errors import InvalidRequestError
-from tracklet.server.auth import Authorized
+from tracklet.errors import InvalidRequestError, TrackletError
+from tracklet.server.auth import Access, Authorized, resolve_again
 from tracklet.server.responses import json_safe
 from tracklet.server.routes.common import READ_ERRORS, Store
 from tracklet.server.routes.series import (
@@ -42,6 +42,7 @@ from tracklet.store.base import MetadataStore, RunRef
 
 POLL_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
+RECHECK_SECONDS = 5.0  # how often a stream's credentials are checked again
 MAX_EVENT_POINTS = 10_000  # per event; more are sent at once in further events
 STEP_BOUND = 2**62
 
@@ -92,8 +93,17 @@ async def live(request: Request, auth: Authorized, store: Store,
     await run_in_threadpool(_check_runs, store, refs)  # 404 before the stream starts
     feed = LiveFeed(store, refs, wanted)
     await run_in_threadpool(feed.start, since)
+
+    def still_allowed() -> bool:
+        try:
+            again = Access(resolve_again(request, auth.settings, auth.accounts),
+                           auth.accounts, auth.settings)
+        except TrackletError:
+            return False
+        return all(again.can_read(r.entity, r.project, r.run_id) for r in refs)
+
     return StreamingResponse(
-        event_stream(feed, request.is_disconnected),
+        event_stream(feed, request.is_disconnected, still_allowed=still_allowed),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -180,11 +190,22 @@ def _event(name: str, data: dict[str, Any], event_id: int | None = None) -> str:
 async def event_stream(feed: LiveFeed, disconnected: Callable[[], Any], *,
                        poll_seconds: float = POLL_SECONDS,
                        heartbeat_seconds: float = HEARTBEAT_SECONDS,
+                       still_allowed: Callable[[], bool] | None = None,
+                       recheck_seconds: float = RECHECK_SECONDS,
                        clock: Callable[[], float] = time.monotonic) -> AsyncIterator[str]:
-    """The stream's text: events as the feed finds them, a comment when quiet."""
+    """The stream's text: events as the feed finds them, a comment when quiet. Every
+    ``recheck_seconds`` the caller's credentials are checked again: once they no longer
+    read every run (a key revoked, a member removed), an ``error`` event ends the stream."""
     yield "retry: 1000\n: connected\n\n"
-    quiet_since = clock()
+    quiet_since = checked = clock()
     while not await disconnected():
+        if still_allowed is not None and clock() - checked >= recheck_seconds:
+            checked = clock()
+            if not await run_in_threadpool(still_allowed):
+                yield _event("error", {"code": "unauthorized", "message": (
+                    "the credentials of this stream no longer read these runs (a key "
+                    "revoked, a session ended, access withdrawn)")})
+                return
         events, more = await run_in_threadpool(feed.poll)
         for event in events:
             yield event

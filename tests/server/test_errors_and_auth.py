@@ -125,8 +125,13 @@ async def test_malformed_bodies_and_parameters_get_400(
         found = error(await sqlite_client.get(runs, params={"filters": filters},
                                               headers=AUTH), 400, "invalid_request")
         assert found["details"] == {"param": "filters"}, filters
-    error(await sqlite_client.get(runs, params={"order": "colour"}, headers=AUTH), 400,
-          "invalid_value")
+    bad_order = error(await sqlite_client.get(runs, params={"order": "colour"}, headers=AUTH),
+                      400, "invalid_request")
+    assert bad_order["details"] == {"param": "order", "field": "colour"}
+    bad_field = error(await sqlite_client.get(runs, params={"filters": '{"colour": 1}'},
+                                              headers=AUTH), 400, "invalid_request")
+    assert bad_field["details"] == {"param": "filters", "field": "colour"}
+    assert "config.<key>" in bad_field["message"]
     error(await sqlite_client.get(runs, params={"cursor": "???"}, headers=AUTH), 400,
           "invalid_request")
     error(await sqlite_client.get(runs, params={"limit": 100_000}, headers=AUTH), 400,

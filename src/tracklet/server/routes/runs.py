@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from tracklet.errors import InvalidRequestError
+from tracklet.errors import InvalidRequestError, ValidationError
 from tracklet.server.auth import CanReadProject, CanReadRun, CanWriteProject
 from tracklet.server.filters import parse_filters_param, parse_order
 from tracklet.server.pagination import decode_cursor
@@ -48,8 +48,14 @@ def list_runs(request: Request, entity: str, project: str, caller: CanReadProjec
     parsed = parse_filters_param(filters)
     fields = parse_order(order)
     decode_cursor(cursor)  # a cursor of our making, or 400
-    page = store.list_runs(entity, project, filters=parsed, order=fields, limit=limit,
-                           cursor=cursor)
+    try:
+        page = store.list_runs(entity, project, filters=parsed, order=fields, limit=limit,
+                               cursor=cursor)
+    except ValidationError as exc:  # a field the store cannot filter or sort on
+        field = (exc.details or {}).get("field")
+        param = "order" if field in {f.lstrip("-") for f in fields} else "filters"
+        raise InvalidRequestError(str(exc), details={"param": param, "field": field}
+                                  ) from None
     return respond(request, {"items": [run_json(i) for i in page.items],
                              "next_cursor": page.next_cursor})
 

@@ -390,7 +390,7 @@ class SqlMetadataStore:
         if head not in ("config", "summary") or not rest:
             raise ValidationError(
                 f"cannot filter or sort on {name!r}: use one of {', '.join(_COLUMNS)}, "
-                "tags, config.<key> or summary.<key>")
+                "tags, config.<key> or summary.<key>", details={"field": name})
         column = runs.c.config if head == "config" else runs.c.summary
         keys = tuple(rest.split("."))
         path = column[keys]

@@ -447,7 +447,7 @@ def test_demo_logs_finished_runs(tmp_path: Path) -> None:
     result = run_cli(data_dir, "demo", "--runs", "2", "--steps", "200", "--no-open")
     assert result.returncode == 0, result.stderr
     assert "tracklet --dir" in result.stdout and "runs ls demo" in result.stdout
-    assert "arrives with the web UI" in result.stdout
+    assert "ui    (the web dashboard)" in result.stdout
     with tracklet.Api(data_dir) as api:
         runs = list(api.runs("demo"))
         assert sorted(r.state for r in runs) == ["finished", "finished"]

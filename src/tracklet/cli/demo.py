@@ -63,8 +63,8 @@ def plan_for(index: int) -> Plan:
 @click.option("--steps", default=2000, show_default=True, type=click.IntRange(10, 1_000_000),
               metavar="N", help="Training steps per run.")
 @click.option("--open/--no-open", "open_ui", default=True, show_default=True,
-              help="Open the dashboard afterwards (it arrives with the web UI; until then "
-                   "this only says so).")
+              help="Afterwards, serve the dashboard (`tracklet ui`) until Ctrl-C and open "
+                   "it in a browser when there is one.")
 @pass_cli
 def demo(cli: CliContext, project: str, count: int, steps: int, open_ui: bool) -> None:
     """Log a demo project through the Python SDK.
@@ -113,11 +113,13 @@ def demo(cli: CliContext, project: str, count: int, steps: int, open_ui: bool) -
     click.echo("  python -c \"import tracklet; "
                f"print(tracklet.Api({str(cli.settings.root)!r}).runs({project!r})[0]"
                ".history())\"")
-    if open_ui:
-        click.echo("Not opening a browser: the dashboard (`tracklet ui`) arrives with the "
-                   "web UI.")
-    else:
-        click.echo("The dashboard (`tracklet ui`) arrives with the web UI.")
+    if not open_ui:
+        click.echo(f"  tracklet {flag}ui    (the web dashboard)")
+        return
+    from tracklet.cli.ui import serve
+
+    click.echo("\nServing the dashboard (Ctrl-C stops it):")
+    serve(cli.settings.root, 8080, open_browser=True, any_port=True)
 
 
 def _show(cli: CliContext, project: str, ids: list[str]) -> None:

@@ -1,0 +1,221 @@
+"""``HttpBackend``: artifacts through a Tracklet server's ``/api/v1``.
+
+Blobs go up in chunks to ``/artifact-blobs/{entity}/{project}/{digest}/upload`` at an
+offset the server confirms, so an upload cut off (a killed client, a restarted server)
+goes on where it stopped; whole blobs the server holds are never sent again. Downloads
+follow the server's redirect to a presigned URL when its blob store is S3. Calls that
+find the server unreachable are retried for up to ``retry_for`` seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from tracklet import __version__
+from tracklet.errors import ConflictError, ServerUnavailableError
+from tracklet.sdk.artifacts.backend import Progress
+from tracklet.shipping.client import API, ServerClient
+from tracklet.store.artifacts import ArtifactVersionInfo, CollectionInfo, ManifestEntry
+
+CHUNK = 8 * 1024 * 1024   # bytes per upload request (well under the body limit)
+T = TypeVar("T")
+
+
+def _q(*parts: str) -> str:
+    return "/".join(quote(p, safe="") for p in parts)
+
+
+def _collection(data: dict[str, Any]) -> CollectionInfo:
+    return CollectionInfo(data["entity"], data["project"], data["name"], data["type"],
+                          data.get("description"), float(data["created_at"]),
+                          int(data["version_count"]))
+
+
+class HttpBackend:
+    """One server and one API key."""
+
+    def __init__(self, base_url: str, api_key: str | None, *, retry_for: float = 120.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.client = ServerClient(base_url, api_key, transport=transport, timeout=120.0)
+        self.where = f"the server {self.client.base_url}"
+        self.retry_for = retry_for
+        headers = {"User-Agent": f"tracklet/{__version__}"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self._download = httpx.Client(base_url=self.client.base_url + API, headers=headers,
+                                      transport=transport, follow_redirects=True,
+                                      timeout=httpx.Timeout(120.0, connect=5.0))
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        deadline = time.monotonic() + self.retry_for
+        delay = 0.25
+        while True:
+            try:
+                return call()
+            except ServerUnavailableError:
+                if time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)  # backoff while the server is away
+                delay = min(delay * 2, 5.0)
+
+    def _json(self, method: str, path: str, body: Any = None,
+              params: dict[str, Any] | None = None) -> Any:
+        import json
+
+        content = None if body is None else json.dumps(body).encode()
+        headers = None if body is None else {"Content-Type": "application/json"}
+        response = self._retrying(lambda: self.client.request(
+            method, path, params=params, content=content, headers=headers))
+        return response.json() if response.content else None
+
+    # -- blobs -------------------------------------------------------------------------------
+
+    def missing(self, entity: str, project: str, digests: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for i in range(0, len(digests), 5000):
+            reply = self._json("POST", f"/artifact-blobs/{_q(entity, project)}/missing",
+                               {"digests": list(digests[i:i + 5000])})
+            out.extend(reply["missing"])
+        return out
+
+    def upload(self, entity: str, project: str, digest: str, path: Path, size: int,
+               progress: Progress | None = None) -> None:
+        url = f"/artifact-blobs/{_q(entity, project, digest)}/upload"
+        state = self._json("GET", url, params={"size": size})
+        offset = int(state["offset"])
+        if state["complete"]:
+            if progress is not None:
+                progress(size)
+            return
+        if progress is not None and offset:
+            progress(offset)
+        with path.open("rb") as stream:
+            while True:
+                stream.seek(offset)
+                chunk = stream.read(CHUNK)
+                if offset + len(chunk) != size and len(chunk) < CHUNK:
+                    raise ConflictError(f"{path} changed while it was being uploaded (its "
+                                        "size is not the one hashed); log the artifact again")
+                try:
+                    reply = self._put(url, offset, size, chunk)
+                except ConflictError as exc:
+                    server_offset = exc.details.get("offset")
+                    if not isinstance(server_offset, int):
+                        raise
+                    offset = server_offset  # the server has more (or less): go on from there
+                    continue
+                if progress is not None:
+                    progress(int(reply["offset"]) - offset)
+                offset = int(reply["offset"])
+                if reply["complete"]:
+                    return
+
+    def _put(self, url: str, offset: int, size: int, chunk: bytes) -> Any:
+        response = self._retrying(lambda: self.client.request(
+            "PUT", url, params={"offset": offset, "size": size}, content=chunk,
+            headers={"Content-Type": "application/octet-stream"}))
+        return response.json()
+
+    def fetch_blob(self, version: ArtifactVersionInfo, digest: str, dest: Path,
+                   progress: Progress | None = None) -> None:
+        url = f"/artifact-blobs/{_q(version.entity, version.project, digest)}"
+
+        def fetch() -> None:
+            try:
+                with self._download.stream("GET", url) as response:
+                    if not response.is_success:
+                        response.read()
+                        raise self.client._error(response)
+                    with dest.open("wb") as out:
+                        for chunk in response.iter_bytes(1 << 20):
+                            out.write(chunk)
+                            if progress is not None:
+                                progress(len(chunk))
+            except httpx.TransportError as exc:
+                raise ServerUnavailableError(f"cannot reach {self.where} ({exc})") from exc
+
+        self._retrying(fetch)
+
+    # -- versions ----------------------------------------------------------------------------
+
+    def commit(self, entity: str, project: str, name: str, type: str,
+               entries: Sequence[ManifestEntry], *, description: str | None,
+               metadata: dict[str, Any], aliases: Sequence[str], run_id: str | None,
+               digest: str) -> tuple[ArtifactVersionInfo, bool]:
+        body = {"type": type, "digest": digest, "description": description,
+                "metadata": metadata, "aliases": list(aliases), "run_id": run_id,
+                "entries": [e.to_json() for e in entries]}
+        reply = self._json("POST", f"/artifacts/{_q(entity, project, name)}/versions", body)
+        return ArtifactVersionInfo.from_json(reply["version"]), bool(reply["created"])
+
+    def _version_url(self, version: ArtifactVersionInfo) -> str:
+        return (f"/artifacts/{_q(version.entity, version.project, version.name)}/versions/"
+                f"v{version.version}")
+
+    def get_version(self, entity: str, project: str, name: str,
+                    alias: str) -> ArtifactVersionInfo:
+        reply = self._json("GET", f"/artifacts/{_q(entity, project, name)}/versions/"
+                                  f"{_q(alias)}")
+        return ArtifactVersionInfo.from_json(reply)
+
+    def list_files(self, version: ArtifactVersionInfo) -> list[ManifestEntry]:
+        reply = self._json("GET", self._version_url(version) + "/files")
+        return [ManifestEntry(e["path"], e.get("digest"), e.get("size"), e.get("md5"),
+                              e.get("ref"), e.get("extra")) for e in reply["items"]]
+
+    def list_versions(self, entity: str, project: str, name: str) -> list[ArtifactVersionInfo]:
+        out: list[ArtifactVersionInfo] = []
+        cursor: str | None = None
+        while True:
+            params = {"cursor": cursor} if cursor else None
+            reply = self._json("GET", f"/artifacts/{_q(entity, project, name)}/versions",
+                               params=params)
+            out.extend(ArtifactVersionInfo.from_json(v) for v in reply["items"])
+            cursor = reply.get("next_cursor")
+            if not cursor:
+                return out
+
+    def list_collections(self, entity: str, project: str,
+                         type: str | None = None) -> list[CollectionInfo]:
+        reply = self._json("GET", f"/artifacts/{_q(entity, project)}",
+                           params={"type": type} if type else None)
+        return [_collection(c) for c in reply["items"]]
+
+    def record_usage(self, version: ArtifactVersionInfo, entity: str, project: str,
+                     run_id: str) -> None:
+        self._json("POST", self._version_url(version) + "/usages",
+                   {"entity": entity, "project": project, "run_id": run_id})
+
+    def set_alias(self, version: ArtifactVersionInfo, alias: str) -> ArtifactVersionInfo:
+        reply = self._json("PUT", f"/artifacts/{_q(version.entity, version.project)}/"
+                                  f"{_q(version.name)}/aliases/{_q(alias)}",
+                           {"version": f"v{version.version}"})
+        return ArtifactVersionInfo.from_json(reply)
+
+    def remove_alias(self, version: ArtifactVersionInfo, alias: str) -> ArtifactVersionInfo:
+        self._json("DELETE", f"/artifacts/{_q(version.entity, version.project)}/"
+                             f"{_q(version.name)}/aliases/{_q(alias)}")
+        return self.get_version(version.entity, version.project, version.name,
+                                f"v{version.version}")
+
+    def delete_version(self, version: ArtifactVersionInfo) -> None:
+        self._json("DELETE", self._version_url(version))
+
+    def lineage(self, version: ArtifactVersionInfo) -> dict[str, Any]:
+        return dict(self._json("GET", self._version_url(version) + "/lineage"))
+
+    def run_artifacts(self, entity: str, project: str, run_id: str
+                      ) -> tuple[list[ArtifactVersionInfo], list[ArtifactVersionInfo]]:
+        reply = self._json("GET", f"/runs/{_q(entity, project, run_id)}/artifacts")
+        return ([ArtifactVersionInfo.from_json(v) for v in reply["logged"]],
+                [ArtifactVersionInfo.from_json(v) for v in reply["used"]])
+
+    def close(self) -> None:
+        self.client.close()
+        self._download.close()

@@ -1,0 +1,244 @@
+"""Moving an artifact's files: hash and upload (parallel, deduplicated, resumable), and
+download into a folder through the local cache (parallel, verified).
+
+Uploads skip every blob the backend already holds (asked in one batch), so re-logging
+unchanged files sends nothing, and a killed upload sends only what was not finished.
+Downloads verify each blob's sha256 before it enters the cache or the target folder and
+name the file whose bytes are wrong.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from tracklet.errors import TrackletError, ValidationError
+from tracklet.sdk.artifacts.backend import ArtifactBackend
+from tracklet.sdk.artifacts.cache import DownloadCache
+from tracklet.sdk.artifacts.digests import DigestCache, hash_file
+from tracklet.sdk.artifacts.progress import ByteProgress
+from tracklet.store.artifacts import ArtifactVersionInfo, ManifestEntry, check_file_path
+
+THREADS = 8
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class ArtifactCorruptedError(TrackletError):
+    """Bytes that do not match the manifest: a damaged blob, cache or downloaded file."""
+
+    code = "artifact_corrupted"
+    status = 409
+
+
+@dataclass
+class TransferStats:
+    """What a log or download did: files seen, sent or fetched, and reused."""
+
+    files: int = 0
+    bytes: int = 0
+    transferred_files: int = 0
+    transferred_bytes: int = 0
+    reused_files: int = 0
+    digests: dict[str, str] = field(default_factory=dict)
+
+    def summary(self, verb: str) -> str:
+        return (f"{self.files} files ({_size(self.bytes)}): {verb} {self.transferred_files} "
+                f"({_size(self.transferred_bytes)}), {self.reused_files} already there")
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n = n / 1000  # type: ignore[assignment]
+    return f"{n} B"
+
+
+def parallel(fn: Callable[[T], R], items: Iterable[T], threads: int = THREADS) -> list[R]:
+    """``fn`` over ``items`` on ``threads`` threads; the first error is raised."""
+    work = list(items)
+    if len(work) <= 1 or threads <= 1:
+        return [fn(item) for item in work]
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tracklet-artifact") as pool:
+        return list(pool.map(fn, work))
+
+
+def upload_files(backend: ArtifactBackend, entity: str, project: str,
+                 files: Mapping[str, Path], digests: DigestCache, *,
+                 threads: int = THREADS, show_progress: bool | None = None
+                 ) -> tuple[list[ManifestEntry], TransferStats]:
+    """Hash ``files`` (artifact path -> local file) and store the blobs the backend lacks."""
+    stats = TransferStats(files=len(files))
+    sizes = {name: os.stat(path).st_size for name, path in files.items()}
+    stats.bytes = sum(sizes.values())
+    ingest: Callable[..., tuple[str, int]] | None = getattr(backend, "ingest_file", None)
+    ingested: set[str] = set()
+
+    with ByteProgress("hashing", stats.bytes, enabled=show_progress) as bar:
+        def hash_one(item: tuple[str, Path]) -> tuple[str, str, int]:
+            name, path = item
+            full = os.path.abspath(path)
+            st = os.stat(full)
+            found = digests.lookup(full, st)
+            if found is not None:
+                bar.advance(st.st_size)
+                return name, found, st.st_size
+            if ingest is not None:  # local store: hash while copying, one read
+                digest, size = ingest(Path(full), bar.advance)
+                after = os.stat(full)
+                if (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns):
+                    digests.store(full, after, digest)
+                ingested.add(name)
+                return name, digest, size
+            digest, size = digests.digest(full, bar.advance)
+            return name, digest, size
+
+        hashed = parallel(hash_one, sorted(files.items()), threads)
+    entries = [ManifestEntry(name, digest, size) for name, digest, size in hashed]
+    by_digest: dict[str, tuple[str, int]] = {}
+    for name, digest, size in hashed:
+        stats.digests[name] = digest
+        if name in ingested:
+            stats.transferred_files += 1
+            stats.transferred_bytes += size
+        else:
+            by_digest.setdefault(digest, (name, size))
+    missing = backend.missing(entity, project, list(by_digest)) if by_digest else []
+    stats.reused_files = stats.files - stats.transferred_files - len(missing)
+    todo = [(d, files[by_digest[d][0]], by_digest[d][1]) for d in missing]
+    with ByteProgress("uploading", sum(s for _, _, s in todo), enabled=show_progress) as bar:
+        def upload_one(item: tuple[str, Path, int]) -> None:
+            digest, path, size = item
+            backend.upload(entity, project, digest, path, size, bar.advance)
+
+        parallel(upload_one, todo, threads)
+    stats.transferred_files += len(todo)
+    stats.transferred_bytes += sum(s for _, _, s in todo)
+    return entries, stats
+
+
+def safe_target(root: Path, path: str) -> Path:
+    """``root / path``, refusing anything that would land outside ``root``."""
+    check_file_path(path)
+    target = root / path
+    real_root = os.path.realpath(root)
+    real_parent = os.path.realpath(target.parent)
+    if os.path.commonpath([real_root, real_parent]) != real_root:
+        raise ValidationError(f"artifact file {path!r} would be written outside {root} "
+                              "(through a symbolic link); download into an empty folder")
+    return target
+
+
+def _replace_into(source: Path, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def download_files(backend: ArtifactBackend, version: ArtifactVersionInfo,
+                   entries: list[ManifestEntry], root: Path, cache: DownloadCache | None,
+                   digests: DigestCache, *, threads: int = THREADS,
+                   show_progress: bool | None = None) -> TransferStats:
+    """Make ``root`` hold every file of ``entries``; files already there and unchanged
+    (by the digest cache) are kept."""
+    from tracklet.sdk.artifacts.references import fetch_reference
+
+    stats = TransferStats(files=len(entries), bytes=sum(e.size or 0 for e in entries))
+    root.mkdir(parents=True, exist_ok=True)
+    targets = {e.path: safe_target(root, e.path) for e in entries}
+    for target in targets.values():
+        target.parent.mkdir(parents=True, exist_ok=True)
+    for e in entries:  # checked again now that the folders exist
+        safe_target(root, e.path)
+    todo: list[ManifestEntry] = []
+    for entry in entries:
+        target = targets[entry.path]
+        if entry.digest is not None:
+            with contextlib.suppress(FileNotFoundError):
+                st = target.stat()
+                if st.st_size == entry.size and \
+                        digests.lookup(str(target.absolute()), st) == entry.digest:
+                    stats.reused_files += 1
+                    continue
+        todo.append(entry)
+    with ByteProgress("downloading", sum(e.size or 0 for e in todo),
+                      enabled=show_progress) as bar:
+        def fetch_one(entry: ManifestEntry) -> int:
+            target = targets[entry.path]
+            if entry.digest is None:
+                tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+                try:
+                    fetch_reference(entry, tmp)
+                    os.replace(tmp, target)
+                finally:
+                    with contextlib.suppress(FileNotFoundError):
+                        tmp.unlink()
+                bar.advance(entry.size or 0)
+                return 1
+            cached = cache.get(entry.digest, entry.size) if cache is not None else None
+            fetched = 0
+            if cached is None:
+                place = cache.path(entry.digest) if cache is not None else target
+                tmp = (cache.temp_path(entry.digest) if cache is not None else
+                       target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp"))
+                try:
+                    backend.fetch_blob(version, entry.digest, tmp, bar.advance)
+                    got, _ = hash_file(tmp)
+                    if got != entry.digest:
+                        raise ArtifactCorruptedError(
+                            f"{entry.path} of {version.qualified_name} is corrupted in "
+                            f"{backend.where}: its bytes hash to {got}, the manifest says "
+                            f"{entry.digest}")
+                    os.replace(tmp, place)
+                finally:
+                    with contextlib.suppress(FileNotFoundError):
+                        tmp.unlink()
+                cached, fetched = place, 1
+            if cached != target:
+                _replace_into(cached, target)
+            full = str(target.absolute())
+            digests.store(full, os.stat(full), entry.digest)
+            return fetched
+
+        fetched = parallel(fetch_one, todo, threads)
+    stats.transferred_files = sum(fetched)
+    stats.transferred_bytes = sum(e.size or 0 for e, f in zip(todo, fetched) if f)
+    stats.reused_files += len(todo) - stats.transferred_files
+    return stats
+
+
+def verify_files(entries: list[ManifestEntry], root: Path,
+                 threads: int = THREADS) -> None:
+    """Hash every file under ``root`` (no cache) against ``entries``; the first mismatch
+    raises ``ArtifactCorruptedError`` naming the file."""
+    def check(entry: ManifestEntry) -> str | None:
+        target = safe_target(root, entry.path)
+        if not target.is_file():
+            return f"{entry.path} is missing from {root}"
+        expected = entry.digest or (entry.extra or {}).get("sha256")
+        if expected is None:
+            return None
+        got, _ = hash_file(target)
+        if got != expected:
+            return (f"{entry.path} in {root} does not match the manifest (sha256 {got}, "
+                    f"expected {expected})")
+        return None
+
+    problems = [p for p in parallel(check, entries, threads) if p]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ArtifactCorruptedError(problems[0] + more, details={"problems": problems[:100]})
+
+

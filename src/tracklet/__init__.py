@@ -18,6 +18,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Api",
+    "Artifact",
     "Run",
     "Settings",
     "TrackletError",
@@ -27,11 +28,13 @@ __all__ = [
     "finish",
     "init",
     "log",
+    "log_artifact",
     "run",
     "summary",
     "termerror",
     "termlog",
     "termwarn",
+    "use_artifact",
 ]
 
 # The training path is imported now so that init() and log() never wait on an import;
@@ -43,6 +46,9 @@ from tracklet.sdk.settings import Settings
 _LAZY = {
     "Api": "tracklet.sdk.api",
     "TrackletError": "tracklet.errors",
+    "Artifact": "tracklet.sdk.artifacts",
+    "log_artifact": "tracklet.sdk.artifacts",
+    "use_artifact": "tracklet.sdk.artifacts",
     "termlog": "tracklet.sdk.termlog",
     "termwarn": "tracklet.sdk.termlog",
     "termerror": "tracklet.sdk.termlog",
@@ -51,6 +57,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from tracklet.errors import TrackletError
     from tracklet.sdk.api import Api
+    from tracklet.sdk.artifacts import Artifact, log_artifact, use_artifact
     from tracklet.sdk.config import Config
     from tracklet.sdk.summary import Summary
     from tracklet.sdk.termlog import termerror, termlog, termwarn

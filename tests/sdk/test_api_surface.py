@@ -14,6 +14,7 @@ from tracklet import errors
 
 PUBLIC = [
     "Api",
+    "Artifact",
     "Run",
     "Settings",
     "TrackletError",
@@ -23,11 +24,13 @@ PUBLIC = [
     "finish",
     "init",
     "log",
+    "log_artifact",
     "run",
     "summary",
     "termerror",
     "termlog",
     "termwarn",
+    "use_artifact",
 ]
 
 

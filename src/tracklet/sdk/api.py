@@ -159,6 +159,28 @@ class Api:
         self.reap(entity, project)
         return ApiRun(self, self.reader.get_run(RunRef(entity, project, run_id)))
 
+    # -- artifacts (tracklet.sdk.artifacts does the work) ----------------------------------
+
+    def artifact(self, name: str, type: str | None = None) -> Any:
+        """A version by ``entity/project/name:alias`` (``name:alias`` uses the default
+        entity and project); no lineage is recorded."""
+        from tracklet.sdk.artifacts.client import use_artifact
+
+        return use_artifact(None, name, type=type, settings=self.settings,
+                            remote=self._remote)
+
+    def artifact_versions(self, type_name: str, name: str) -> list[Any]:
+        """Every version of the collection ``[entity/project/]name``, oldest first."""
+        from tracklet.sdk.artifacts.client import artifact_versions
+
+        *path, collection = name.split(":")[0].split("/")
+        entity, project = self._split("/".join(path) or self.settings.project, 2)
+        found = artifact_versions(self.settings, self._remote, entity, project, collection)
+        if found and found[0].type != type_name:
+            raise UsageError(f"artifact {name} is of type {found[0].type!r}, not "
+                             f"{type_name!r}")
+        return found
+
     # -- noticing dead runs ----------------------------------------------------------------
 
     def reap(self, entity: str | None = None, project: str | None = None) -> list[str]:

@@ -179,6 +179,24 @@ class Run:
                                      list(d.summary), d.goal))
         return d
 
+    # -- artifacts (tracklet.sdk.artifacts does the work) ------------------------------------
+
+    def log_artifact(self, artifact: Any, name: str | None = None, type: str | None = None,
+                     aliases: Iterable[str] | None = None) -> Any:
+        """Log an ``Artifact`` (or a file or folder path) as an output of this run; hashing
+        and uploading go on in the background (``artifact.wait()`` blocks)."""
+        from tracklet.sdk.artifacts.client import log_artifact
+
+        return log_artifact(self, artifact, name=name, type=type,
+                            aliases=None if aliases is None else list(aliases))
+
+    def use_artifact(self, artifact: Any, type: str | None = None) -> Any:
+        """Fetch ``name:alias`` / ``name:vN`` / ``entity/project/name:alias`` and record it
+        as an input of this run; ``.download()`` gets its files."""
+        from tracklet.sdk.artifacts.client import use_artifact
+
+        return use_artifact(self, artifact, type=type)
+
     # -- ending ----------------------------------------------------------------------------
 
     def add_stopper(self, stop: Callable[[], None]) -> None:

@@ -71,11 +71,14 @@ _FLOAT = frozenset((float,))
 class MetricCoercer:
     """Flattens nested dicts to ``a/b`` keys and turns values into floats."""
 
-    __slots__ = ("_flat", "_known")
+    __slots__ = ("_flat", "_known", "media")
 
     def __init__(self) -> None:
         self._known: set[str] = set()
         self._flat: set[str] = set()  # top-level keys seen with plain number values
+        # media values (classes with ``_tracklet_media``) found by the last slow-path
+        # coerce, as their JSON; the caller takes and clears them
+        self.media: dict[str, dict[str, Any]] = {}
 
     def coerce(self, data: Mapping[str, Any]) -> dict[str, float]:
         # fast path, all in C: a plain dict of known keys whose values are all floats
@@ -87,6 +90,8 @@ class MetricCoercer:
                 f"log() takes a dict of metric names to values, got {type(data).__name__}"
             )
         out: dict[str, float] = {}
+        if self.media:  # left by a call that failed part way
+            self.media = {}
         self._into(data, "", out)
         if type(data) is dict:
             self._flat.update(k for k, v in data.items() if type(v) is float)
@@ -107,6 +112,8 @@ class MetricCoercer:
                 continue  # documented: None logs nothing
             elif isinstance(value, Mapping):
                 self._into(value, full + "/", out)
+            elif getattr(kind, "_tracklet_media", False):
+                self.media[full] = value.to_json()
             else:
                 out[full] = to_number(full, value)
 

@@ -17,12 +17,13 @@ import os
 import socket
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from tracklet.errors import UsageError
 from tracklet.sdk.settings import Settings
 from tracklet.store.base import (
     ConsoleLine,
+    MediaReader,
     MetadataStore,
     Page,
     ProjectInfo,
@@ -365,6 +366,29 @@ class ApiRun:
                 elif ts > row["_timestamp"]:
                     row["_timestamp"], row["_runtime"] = ts, ts - created
                 row[key] = value
+        return [rows[s] for s in sorted(rows)]
+
+    def _media_reader(self) -> MediaReader:
+        reader = self._api.reader
+        if not hasattr(reader, "read_media"):
+            raise UsageError("reading media values (histograms) from a server is not "
+                             "supported yet; read the local store with Api(dir)")
+        return cast("MediaReader", reader)
+
+    def media_keys(self) -> list[str]:
+        """Keys of the media values (histograms, ...) the run logged."""
+        return self._media_reader().list_media_keys(self._info.ref)
+
+    def media(self, keys: Sequence[str] | None = None, min_step: int | None = None,
+              max_step: int | None = None) -> list[dict[str, Any]]:
+        """Rows of media values in step order: ``_step``, ``_timestamp`` and each key's
+        W&B-shaped JSON (``{"_type": "histogram", "values": [...], "bins": [...]}``)."""
+        rows: dict[int, dict[str, Any]] = {}
+        for m in self._media_reader().read_media(self._info.ref, keys, min_step=min_step,
+                                                 max_step=max_step):
+            row = rows.setdefault(m.step, {"_step": m.step, "_timestamp": m.ts})
+            row["_timestamp"] = max(row["_timestamp"], m.ts)
+            row[m.key] = m.data
         return [rows[s] for s in sorted(rows)]
 
     def __repr__(self) -> str:

@@ -140,7 +140,16 @@ class Run:
         values = self._coercer.coerce(data)
         if step is not None:
             step = check_step(step)
+        if self._coercer.media:
+            self._emit_media(step)
         self._steps.add(values, step, commit is not False)
+
+    def _emit_media(self, step: int | None) -> None:
+        """Media values go at the step their row goes to (see ``core.steps``)."""
+        assert self._writer is not None
+        media, self._coercer.media = self._coercer.media, {}
+        self._writer.put_record(("media", time.time(),
+                                 self._steps.step if step is None else step, media))
 
     def _emit_history(self, step: int, values: dict[str, float]) -> None:
         assert self._writer is not None
@@ -167,7 +176,7 @@ class Run:
         ``step_sync``, ``hidden`` and ``overwrite`` are accepted for W&B compatibility.
         """
         check_text(name, what="metric name", limit=256)
-        if not name.rstrip("*"):
+        if not name:
             raise ValueError("define_metric needs a metric name or a glob like 'train/*'")
         if step_metric is not None:
             check_key(step_metric, what="step_metric")
@@ -178,6 +187,18 @@ class Run:
             self._writer.put_record(("define", time.time(), d.name, d.step_metric,
                                      list(d.summary), d.goal))
         return d
+
+    def watch(self, models: Any, criterion: Any = None, log: str | None = "gradients",
+              log_freq: int = 100, idx: int | None = None, log_graph: bool = False) -> None:
+        """Histograms of a torch model's gradients/parameters (see ``tracklet.watch``)."""
+        from tracklet.sdk.watch import watch
+
+        watch(models, criterion, log, log_freq, idx, log_graph, run=self)
+
+    def unwatch(self, models: Any = None) -> None:
+        from tracklet.sdk.watch import unwatch
+
+        unwatch(models, run=self)
 
     # -- artifacts (tracklet.sdk.artifacts does the work) ------------------------------------
 

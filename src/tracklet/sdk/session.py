@@ -26,7 +26,7 @@ from tracklet.errors import ConflictError, NotFoundError, NotInitializedError, U
 from tracklet.sdk.config import as_mapping
 from tracklet.sdk.console import ConsoleCapture
 from tracklet.sdk.run import Run, RunFields, run_dir
-from tracklet.sdk.settings import Settings
+from tracklet.sdk.settings import FIELD_NAMES, Settings
 from tracklet.sdk.summary import SummaryTracker
 from tracklet.sdk.system import SystemMonitor
 from tracklet.sdk.termlog import termwarn
@@ -128,17 +128,30 @@ def init(
     **_ignored: Any,
 ) -> Run:
     """Start a run and make it the current one. Returns in milliseconds: no I/O waits."""
-    base = dict(settings.__dict__) if isinstance(settings, Settings) else dict(settings or {})
+    from tracklet.sdk import wandb_compat
+
+    base = wandb_compat.settings_values(settings, FIELD_NAMES)
+    if mode is not None:  # W&B's names too: "dryrun" is offline, "run" the default
+        mode = wandb_compat.MODES.get(mode, None if mode == "run" else mode)
     base.update({k: v for k, v in {"project": project, "entity": entity,
                                    "dir": None if dir is None else os.fspath(dir),
                                    "mode": mode}.items() if v is not None})
+    from_env = wandb_compat.init_defaults(os.environ)  # TRACKLET_RUN_ID, WANDB_RUN_ID, ...
+    if from_env:
+        id = id if id is not None else from_env.get("id")
+        resume = resume if resume is not None else from_env.get("resume")
+        name = name if name is not None else from_env.get("name")
+        group = group if group is not None else from_env.get("group")
+        job_type = job_type if job_type is not None else from_env.get("job_type")
+        notes = notes if notes is not None else from_env.get("notes")
+        tags = tags if tags is not None else from_env.get("tags")
     resolved = Settings.resolve(base)
     check_name(resolved.project, what="project")
     check_name(resolved.entity, what="entity")
 
     active = _session.current
     if active is not None:
-        if reinit in (None, False):
+        if reinit in (None, False, "return_previous", "default"):
             termwarn(f"init() called while run {active.id} is active; returning it (pass "
                      "reinit=True to finish it and start a new run)")
             return active

@@ -95,6 +95,9 @@ class Settings:
             raw = env.get(f"TRACKLET_{f.name.upper()}")
             if raw is not None and raw != "":
                 values[f.name] = parse_env_value(f"TRACKLET_{f.name.upper()}", raw, f.default)
+        from tracklet.sdk.wandb_compat import env_settings
+
+        values.update(env_settings(env, values))  # WANDB_* after TRACKLET_*
         for key, value in (args or {}).items():
             if value is None:
                 continue
@@ -109,6 +112,25 @@ class Settings:
             values["mode"] = "online" if values.get("base_url") and values.get("api_key") \
                 else "local"
         return cls(**values)
+
+
+FIELD_NAMES = frozenset(f.name for f in fields(Settings))
+_dataclass_init = Settings.__init__
+
+
+def _settings_init(self: Settings, *args: Any, **kwargs: Any) -> None:
+    """``Settings(...)`` also takes W&B setting names (``Settings(start_method="thread")``
+    as in W&B scripts) and remembers which fields were given (what ``init`` uses)."""
+    if any(k not in FIELD_NAMES for k in kwargs):
+        from tracklet.sdk.wandb_compat import translate_settings
+
+        kwargs = translate_settings(kwargs, FIELD_NAMES)
+    _dataclass_init(self, *args, **kwargs)
+    given = {f.name for f in fields(Settings)[:len(args)]} | set(kwargs)
+    object.__setattr__(self, "_explicit", frozenset(given))
+
+
+Settings.__init__ = _settings_init  # type: ignore[method-assign]
 
 
 def _from_credentials(values: dict[str, Any], env: Mapping[str, str],

@@ -1,0 +1,98 @@
+"""Media values for ``log()``: ``Histogram`` now; images and tables come later.
+
+A media value is any object whose class has ``_tracklet_media = True`` and a
+``to_json()`` returning W&B-shaped JSON with a ``_type`` (``{"_type": "histogram",
+"values": [...], "bins": [...]}``). ``log()`` sends such values as a ``media`` record at
+the step of the row they were logged with; the store keeps the last value per key and
+step, and ``Api().run(path).media()`` reads them back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+MAX_BINS = 512
+
+
+class Histogram:
+    """A histogram, shaped like ``wandb.Histogram``.
+
+    ``Histogram(sequence)`` bins a sequence of numbers (a list, numpy array or tensor)
+    into ``num_bins`` equal bins; ``Histogram(np_histogram=(counts, edges))`` takes what
+    ``numpy.histogram`` returned (``len(edges) == len(counts) + 1``).
+    """
+
+    _tracklet_media: ClassVar[bool] = True
+    _media_type: ClassVar[str] = "histogram"
+
+    def __init__(self, sequence: Any = None, np_histogram: Any = None,
+                 num_bins: int = 64) -> None:
+        if not isinstance(num_bins, int) or isinstance(num_bins, bool) or num_bins < 1:
+            raise ValueError(f"num_bins must be a positive int, got {num_bins!r}")
+        if num_bins > MAX_BINS:
+            raise ValueError(f"num_bins is {num_bins}; the limit is {MAX_BINS}")
+        if np_histogram is not None:
+            if sequence is not None:
+                raise ValueError("pass either sequence or np_histogram to Histogram, not both")
+            counts, edges = _pair(np_histogram)
+        elif sequence is not None:
+            counts, edges = _bin(sequence, num_bins)
+        else:
+            raise ValueError("Histogram needs a sequence of numbers or np_histogram="
+                             "(counts, bin_edges)")
+        if len(counts) > MAX_BINS:
+            raise ValueError(f"the histogram has {len(counts)} bins; the limit is {MAX_BINS}")
+        self.histogram: list[float] = counts
+        self.bins: list[float] = edges
+
+    def to_json(self) -> dict[str, Any]:
+        return {"_type": self._media_type, "values": self.histogram, "bins": self.bins}
+
+    def __repr__(self) -> str:
+        return f"Histogram({len(self.histogram)} bins, {self.bins[0]}..{self.bins[-1]})"
+
+
+def _numbers(seq: Any, what: str) -> list[float]:
+    if hasattr(seq, "detach"):  # torch tensors, without importing torch
+        seq = seq.detach().cpu().reshape(-1).tolist()
+    elif hasattr(seq, "tolist"):
+        import numpy as np
+
+        seq = np.asarray(seq, dtype=float).reshape(-1).tolist()
+    if isinstance(seq, (str, bytes)) or not isinstance(seq, (Sequence, range)):
+        try:
+            seq = list(seq)
+        except TypeError:
+            raise TypeError(f"{what} must be a sequence of numbers, got "
+                            f"{type(seq).__name__}") from None
+    try:
+        return [float(v) for v in seq]
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must contain only numbers") from None
+
+
+def _pair(np_histogram: Any) -> tuple[list[float], list[float]]:
+    try:
+        counts_raw, edges_raw = np_histogram
+    except (TypeError, ValueError):
+        raise ValueError("np_histogram must be a pair (counts, bin_edges) as returned by "
+                         "numpy.histogram") from None
+    counts = _numbers(counts_raw, "np_histogram counts")
+    edges = _numbers(edges_raw, "np_histogram bin edges")
+    if len(edges) != len(counts) + 1:
+        raise ValueError(f"np_histogram has {len(counts)} counts and {len(edges)} bin edges; "
+                         "there must be one more edge than counts")
+    return counts, edges
+
+
+def _bin(sequence: Any, num_bins: int) -> tuple[list[float], list[float]]:
+    import numpy as np
+
+    values = np.asarray(_numbers(sequence, "Histogram sequence"), dtype=float)
+    values = values[np.isfinite(values)]  # NaN and inf have no bin (as numpy would fail)
+    if values.size == 0:
+        return [0.0] * num_bins, [float(x) for x in np.linspace(0.0, 1.0, num_bins + 1)]
+    counts, edges = np.histogram(values, bins=num_bins)
+    return [int(c) for c in counts], [float(e) for e in edges if math.isfinite(e)]

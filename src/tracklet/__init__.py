@@ -19,6 +19,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "Api",
     "Artifact",
+    "Histogram",
     "Run",
     "Settings",
     "TrackletError",
@@ -29,19 +30,25 @@ __all__ = [
     "init",
     "log",
     "log_artifact",
+    "login",
     "run",
     "summary",
     "termerror",
     "termlog",
     "termwarn",
+    "unwatch",
     "use_artifact",
+    "watch",
 ]
 
 # The training path is imported now so that init() and log() never wait on an import;
 # everything heavy (msgspec, SQLAlchemy, psutil, git) loads later on background threads.
+from tracklet.integrations import install_import_hook
 from tracklet.sdk.run import Run
 from tracklet.sdk.session import define_metric, finish, init, log
 from tracklet.sdk.settings import Settings
+
+install_import_hook()  # report_to="tracklet" once transformers loads its integrations
 
 _LAZY = {
     "Api": "tracklet.sdk.api",
@@ -52,6 +59,10 @@ _LAZY = {
     "termlog": "tracklet.sdk.termlog",
     "termwarn": "tracklet.sdk.termlog",
     "termerror": "tracklet.sdk.termlog",
+    "Histogram": "tracklet.sdk.media",
+    "watch": "tracklet.sdk.watch",
+    "unwatch": "tracklet.sdk.watch",
+    "login": "tracklet.sdk.wandb_compat",
 }
 
 if TYPE_CHECKING:
@@ -59,8 +70,11 @@ if TYPE_CHECKING:
     from tracklet.sdk.api import Api
     from tracklet.sdk.artifacts import Artifact, log_artifact, use_artifact
     from tracklet.sdk.config import Config
+    from tracklet.sdk.media import Histogram
     from tracklet.sdk.summary import Summary
     from tracklet.sdk.termlog import termerror, termlog, termwarn
+    from tracklet.sdk.wandb_compat import login
+    from tracklet.sdk.watch import unwatch, watch
 
     run: Run | None
     config: Config
@@ -83,6 +97,11 @@ def __getattr__(name: str) -> Any:
 
             return Preinit(name)
         return getattr(current, name)
+    from tracklet.sdk.wandb_compat import missing
+
+    reason = missing(name)
+    if reason is not None:  # a W&B name not implemented yet: say so
+        raise AttributeError(reason, name=name, obj=None)
     raise AttributeError(f"module 'tracklet' has no attribute {name!r}")
 
 

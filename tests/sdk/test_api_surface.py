@@ -15,6 +15,7 @@ from tracklet import errors
 PUBLIC = [
     "Api",
     "Artifact",
+    "Histogram",
     "Run",
     "Settings",
     "TrackletError",
@@ -25,12 +26,15 @@ PUBLIC = [
     "init",
     "log",
     "log_artifact",
+    "login",
     "run",
     "summary",
     "termerror",
     "termlog",
     "termwarn",
+    "unwatch",
     "use_artifact",
+    "watch",
 ]
 
 

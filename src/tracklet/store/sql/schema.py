@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 metadata = MetaData()
@@ -322,4 +322,15 @@ media_values = Table(
     Column("data", Json, nullable=False),
     Column("blob_key", String(256)),
     sqlite_with_rowid=False,
+)
+
+# Artifact blob grants (revision 0006): the projects a blob may be used in. A blob is
+# granted to a project whose writer uploaded its bytes, or that already holds it; a digest
+# alone never lets one project claim another's blob.
+artifact_blob_grants = Table(
+    "artifact_blob_grants",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("entity", String(128), primary_key=True),
+    Column("project", String(128), primary_key=True),
 )

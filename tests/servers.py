@@ -1,4 +1,5 @@
-"""Real servers the tests start for themselves: a throwaway PostgreSQL cluster.
+"""Real servers the tests start for themselves: a throwaway PostgreSQL cluster, and the
+tracking server under uvicorn on a thread of the test process (``ThreadServer``).
 
 Under ``CI=true`` a server that cannot start fails the tests that need it; elsewhere those
 tests are skipped with the reason, so a laptop without PostgreSQL can still run the rest.
@@ -12,12 +13,15 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 
 PG_BINS = [Path("/usr/lib/postgresql") / v / "bin" for v in ("17", "16", "15", "14")]
 
@@ -103,3 +107,33 @@ def create_database(base_url: str, name: str) -> str:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"{base_url}/{name}"
+
+
+KEY = "online-test-key"  # the static admin key of ThreadServer
+
+
+class ThreadServer:
+    """``create_app`` under uvicorn on a thread of this process."""
+
+    def __init__(self, db_path: Path, *, port: int | None = None, **settings: Any) -> None:
+        self.port = port or free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        from tracklet.server import ServerSettings, create_app
+        from tracklet.store.sql.engine import sqlite_url
+
+        values: dict[str, Any] = {"api_keys": [KEY], "heartbeat_timeout": 0, **settings}
+        app = create_app(ServerSettings(db_url=sqlite_url(db_path), **values))
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None,
+                                log_level="warning", ws="none", lifespan="on")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="test-uvicorn",
+                                        daemon=True)
+
+    def __enter__(self) -> ThreadServer:
+        self._thread.start()
+        wait_for_health(self.base_url, alive=self._thread.is_alive)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(15)

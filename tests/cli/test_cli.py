@@ -414,10 +414,10 @@ def test_sync_goes_on_past_a_segment_the_store_refuses(
     good, bad = offline_run(tmp_path, data_dir, 20), offline_run(tmp_path, data_dir, 30)
     real = SqlMetadataStore.append_records
 
-    def refuse(self: SqlMetadataStore, header: Any, records: Any) -> int:
+    def refuse(self: SqlMetadataStore, header: Any, records: Any, *, live: bool = False) -> int:
         if header.run_id == bad:  # a fault injected for one run only
             raise StoreError("the disk is full")
-        return real(self, header, records)
+        return real(self, header, records, live=live)
 
     monkeypatch.setattr(SqlMetadataStore, "append_records", refuse)
     result = CliRunner().invoke(main, ["--dir", str(data_dir), "sync"])

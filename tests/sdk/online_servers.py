@@ -12,43 +12,12 @@ import itertools
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
-import uvicorn
 
-from servers import free_port, wait_for_health
-from tracklet.server import ServerSettings, create_app
-from tracklet.store.sql.engine import sqlite_url
-
-KEY = "online-test-key"
-
-
-class ThreadServer:
-    """``create_app`` under uvicorn on a thread of this process."""
-
-    def __init__(self, db_path: Path, *, port: int | None = None, **settings: Any) -> None:
-        self.port = port or free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        values: dict[str, Any] = {"api_keys": [KEY], "heartbeat_timeout": 0, **settings}
-        app = create_app(ServerSettings(db_url=sqlite_url(db_path), **values))
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None,
-                                log_level="warning", ws="none", lifespan="on")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="test-uvicorn",
-                                        daemon=True)
-
-    def __enter__(self) -> ThreadServer:
-        self._thread.start()
-        wait_for_health(self.base_url, alive=self._thread.is_alive)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(15)
+from servers import KEY, wait_for_health
 
 
 @contextlib.contextmanager

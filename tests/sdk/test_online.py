@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
-from online_servers import KEY, Flaky, ThreadServer, server_process
+from online_servers import Flaky, server_process
 
 import tracklet
 from assertions import same
-from servers import free_port
+from servers import KEY, ThreadServer, free_port
 from tracklet import errors
 from tracklet.cli.main import main
 from tracklet.core import records as r

@@ -41,8 +41,33 @@ class CliContext:
     def location(self) -> str:
         return str(self.settings.root.absolute())
 
-    def open_api(self) -> Api:
-        """The read API over the store in the data directory (which must hold data)."""
+    def server_key(self, url: str) -> str:
+        """The API key for the server at ``url`` (TRACKLET_API_KEY, or `tracklet login`)."""
+        from tracklet.sdk.settings import Settings
+
+        key = Settings.resolve({"dir": str(self.data_dir), "base_url": url,
+                                "mode": "offline"}).api_key
+        if not key:
+            raise click.ClickException(f"no API key for {url}: run `tracklet login --host "
+                                       f"{url}` or set TRACKLET_API_KEY")
+        return key
+
+    def where(self, host: str | None) -> str:
+        """Where runs are read from, for messages: the server's URL or the directory."""
+        return host or self.location
+
+    def open_api(self, host: str | None = None) -> Api:
+        """The read API over the server at ``host``, else over the store in the data
+        directory (which must hold data)."""
+        if host is not None:
+            from tracklet.core.urls import normalize_url
+            from tracklet.sdk.api import Api
+
+            try:
+                url = normalize_url(host)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--host") from None
+            return Api(url, api_key=self.server_key(url))
         settings = self.settings
         if not (settings.root / "tracklet.db").is_file():
             raise click.ClickException(
@@ -61,6 +86,11 @@ class CliContext:
 
 
 pass_cli = click.make_pass_decorator(CliContext)
+
+host_option = click.option(
+    "--host", metavar="URL",
+    help="Read from the server at URL (its API key from TRACKLET_API_KEY or `tracklet "
+         "login`) instead of the data directory.")
 
 
 def _listing(projects: Sequence[ProjectInfo]) -> str:

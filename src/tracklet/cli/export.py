@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import click
 
-from tracklet.cli.context import CliContext, find_run, pass_cli
+from tracklet.cli.context import CliContext, find_run, host_option, pass_cli
 from tracklet.cli.formatting import json_safe
 
 FORMATS = ("csv", "jsonl", "parquet")
@@ -39,9 +39,10 @@ PARQUET_BATCH = 10_000  # rows per Parquet row group
 @click.option("--system", is_flag=True,
               help="Export the system-metrics samples (_timestamp, _runtime, system/*) "
                    "instead of the history.")
+@host_option
 @pass_cli
 def export(cli: CliContext, run_path: str, fmt: str | None, output: Path | None,
-           keys: str | None, system: bool) -> None:
+           keys: str | None, system: bool, host: str | None) -> None:
     """Export a run's history as CSV, JSON Lines or Parquet.
 
     RUN_PATH is entity/project/run_id, project/run_id or just the run id. Columns are
@@ -49,8 +50,8 @@ def export(cli: CliContext, run_path: str, fmt: str | None, output: Path | None,
     left empty, a logged NaN is written as NaN.
     """
     fmt = fmt or _format_from(output)
-    with cli.open_api() as api:
-        run = find_run(api, cli.location, run_path)
+    with cli.open_api(host) as api:
+        run = find_run(api, cli.where(host), run_path)
         stream = "system" if system else "default"
         known = run.metric_keys(stream)
         wanted = _pick_keys(keys, known, "/".join(run.path), system)

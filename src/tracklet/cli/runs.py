@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracklet.cli.context import CliContext, find_run, pass_cli, resolve_project
+from tracklet.cli.context import CliContext, find_run, host_option, pass_cli, resolve_project
 from tracklet.cli.formatting import (
     dumps,
     flatten,
@@ -72,16 +72,18 @@ def parse_filter(text: str) -> dict[str, Any]:
               metavar="N",
               help="Show at most this many runs (0: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as a JSON list.")
+@host_option
 @pass_cli
 def list_runs(cli: CliContext, project: str | None, entity: str | None,
-              filters: Sequence[str], sort: str, limit: int, as_json: bool) -> None:
+              filters: Sequence[str], sort: str, limit: int, as_json: bool,
+              host: str | None) -> None:
     """List the runs of PROJECT (entity/project or project).
 
     PROJECT may be left out when the data directory holds a single project.
     """
     conditions = [parse_filter(f) for f in filters]
-    with cli.open_api() as api:
-        owner, name = resolve_project(api, cli.location, project, entity)
+    with cli.open_api(host) as api:
+        owner, name = resolve_project(api, cli.where(host), project, entity)
         page = min(limit, 500) + 1 if limit else 500
         found = api.runs(f"{owner}/{name}", filters={"$and": conditions} if conditions else None,
                          order=sort, per_page=page)
@@ -173,14 +175,15 @@ def _run_json(run: ApiRun) -> dict[str, Any]:
 @click.argument("run_path")
 @click.option("--json", "as_json", is_flag=True,
               help="Print everything, metadata and git diff included, as JSON.")
+@host_option
 @pass_cli
-def show_run(cli: CliContext, run_path: str, as_json: bool) -> None:
+def show_run(cli: CliContext, run_path: str, as_json: bool, host: str | None) -> None:
     """Show one run: state, times, config, summary, metadata, tags and notes.
 
     RUN_PATH is entity/project/run_id, project/run_id or just the run id.
     """
-    with cli.open_api() as api:
-        run = find_run(api, cli.location, run_path)
+    with cli.open_api(host) as api:
+        run = find_run(api, cli.where(host), run_path)
         history = run.metric_keys()
         system = run.metric_keys("system")
         if as_json:

@@ -83,19 +83,13 @@ def _open_shipper(cli: CliContext, host: str | None, local: bool) -> tuple[Shipp
     settings = cli.settings
     if host is not None or (settings.mode == "online" and not local):
         from tracklet.core.urls import normalize_url
-        from tracklet.sdk.settings import Settings
         from tracklet.shipping.http import HttpShipper
 
         try:
             url = normalize_url(host or settings.base_url)
-            key = Settings.resolve({"dir": str(cli.data_dir), "base_url": url,
-                                    "mode": "offline"}).api_key
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--host") from None
-        if not key:
-            raise click.ClickException(f"no API key for {url}: run `tracklet login --host "
-                                       f"{url}` or set TRACKLET_API_KEY")
-        return HttpShipper(url, key), f"to {url}"
+        return HttpShipper(url, cli.server_key(url)), f"to {url}"
     from tracklet.shipping.local import LocalShipper
     from tracklet.store.sql.store import SqlMetadataStore
 

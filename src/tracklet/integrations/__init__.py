@@ -2,9 +2,11 @@
 
 Each lives in its own module and imports its framework only when used. ``import
 tracklet`` installs one cheap import hook (``install_import_hook``) so that
-``TrainingArguments(report_to="tracklet")`` works: when transformers loads
-``transformers.integrations.integration_utils`` (or if it already has), Tracklet's
-callback is added to its ``INTEGRATION_TO_CALLBACK`` table. Nothing else is touched.
+``TrainingArguments(report_to="tracklet")`` and ``Accelerator(log_with="tracklet")``
+work: when transformers loads ``transformers.integrations.integration_utils`` (or if it
+already has), Tracklet's callback is added to its ``INTEGRATION_TO_CALLBACK`` table; when
+accelerate loads ``accelerate.tracking``, ``TrackletTracker`` is registered with
+``register_tracker_class``. Nothing else is touched.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 TRANSFORMERS_MODULE = "transformers.integrations.integration_utils"
+ACCELERATE_MODULE = "accelerate.tracking"
 REPORT_TO_NAME = "tracklet"
 
 
@@ -35,6 +38,24 @@ def register_transformers(module: ModuleType) -> None:
     table[REPORT_TO_NAME] = TrackletCallback
 
 
+def register_accelerate(module: ModuleType) -> None:
+    """Register ``log_with="tracklet"`` with accelerate (never fails its import)."""
+    if not hasattr(module, "GeneralTracker"):
+        return
+    try:
+        from tracklet.integrations.accelerate import register
+
+        register()
+    except Exception as exc:
+        from tracklet.sdk.termlog import termwarn
+
+        termwarn(f"could not register log_with='tracklet' with accelerate: {exc!r}; pass "
+                 "log_with=[tracklet.integrations.accelerate.TrackletTracker(project)]")
+
+
+_REGISTER = {TRANSFORMERS_MODULE: register_transformers, ACCELERATE_MODULE: register_accelerate}
+
+
 class _RegisteringLoader:
     """Runs the real loader, then registers Tracklet's callback in the module."""
 
@@ -46,19 +67,20 @@ class _RegisteringLoader:
 
     def exec_module(self, module: ModuleType) -> None:
         self._loader.exec_module(module)
-        register_transformers(module)
+        _REGISTER[module.__name__](module)
 
     def __getattr__(self, name: str) -> Any:  # get_source, is_package, ... of the real one
         return getattr(self._loader, name)
 
 
-class TransformersImportHook:
-    """A ``sys.meta_path`` finder that only looks at transformers' integration module;
-    for every other name it returns None at the cost of one string comparison."""
+class IntegrationImportHook:
+    """A ``sys.meta_path`` finder that only looks at two modules (transformers'
+    integrations, accelerate's trackers); for every other name it returns None at the cost
+    of one dict lookup."""
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None = None) -> Any:
-        if fullname != TRANSFORMERS_MODULE:
+        if fullname not in _REGISTER:
             return None
         from importlib.machinery import PathFinder
 
@@ -73,9 +95,10 @@ class TransformersImportHook:
 
 
 def install_import_hook() -> None:
-    """Register now if transformers' integrations are loaded, else when they are."""
-    loaded = sys.modules.get(TRANSFORMERS_MODULE)
-    if loaded is not None:
-        register_transformers(loaded)
-    if not any(isinstance(f, TransformersImportHook) for f in sys.meta_path):
-        sys.meta_path.insert(0, TransformersImportHook())
+    """Register now where transformers/accelerate are loaded, else when they are."""
+    for name, register in _REGISTER.items():
+        loaded = sys.modules.get(name)
+        if loaded is not None:
+            register(loaded)
+    if not any(isinstance(f, IntegrationImportHook) for f in sys.meta_path):
+        sys.meta_path.insert(0, IntegrationImportHook())

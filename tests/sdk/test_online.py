@@ -496,3 +496,41 @@ def test_a_server_holding_less_than_expected_makes_the_sender_reread(server: Thr
         assert shipper.acked(header) == 0
         with pytest.raises(errors.ConflictError, match="up to seq 0 only"):
             shipper.ship(header, [r.Heartbeat(5, 1.0)])  # 1-4 missing: nothing is sent
+
+
+# -- resuming a run online -------------------------------------------------------------------
+
+
+def test_resume_on_another_machine_continues_from_the_server(
+        server: ThreadServer, tmp_path: Path) -> None:
+    first = online(server.base_url, tmp_path / "machine-a", config={"lr": 0.1})
+    for step in range(5):
+        tracklet.log({"loss": 1.0 / (step + 1)})
+    tracklet.finish(timeout=30)
+    # a restarted job on another machine: no run log of the run there
+    again = online(server.base_url, tmp_path / "machine-b", id=first.id, resume="must")
+    assert again.name == first.name
+    assert dict(again.config) == {"lr": 0.1}
+    assert again.summary["loss"] == 1.0 / 5
+    tracklet.log({"loss": 0.1})  # the next step, not step 0 again
+    tracklet.finish(timeout=30)
+    assert [(row["_step"], row["loss"]) for row in history(server.base_url, first.path)] == [
+        *((s, 1.0 / (s + 1)) for s in range(5)), (5, 0.1)]
+
+
+def test_resume_online_without_the_server(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(errors.ServerUnavailableError, match="cannot resume run gone1234"):
+        online(down, tmp_path, id="gone1234", resume="must")
+    assert tracklet.run is None
+    run = online(down, tmp_path, id="gone1234", resume="allow")
+    assert run.id == "gone1234"
+    assert "starting it as new" in capsys.readouterr().err
+    tracklet.finish(timeout=1)
+
+
+def test_resume_must_names_the_server_when_the_run_is_unknown(server: ThreadServer,
+                                                              tmp_path: Path) -> None:
+    with pytest.raises(errors.NotFoundError, match=f"does not exist in {server.base_url}"):
+        online(server.base_url, tmp_path, id="nosuch12", resume="must")

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import httpx
 import msgspec
 
-from tracklet.shipping.client import ServerClient
+from tracklet.shipping.client import RetryPolicy, ServerClient
 from tracklet.store.base import (
     ConsoleLine,
     Page,
@@ -69,8 +69,9 @@ def filters_json(filters: Sequence[RunFilter]) -> str:
 class HttpRunReader:
     def __init__(self, base_url: str, api_key: str | None = None, *,
                  transport: httpx.BaseTransport | None = None,
-                 timeout: float = 60.0) -> None:
-        self.client = ServerClient(base_url, api_key, transport=transport, timeout=timeout)
+                 timeout: float = 60.0, retry: RetryPolicy | None = None) -> None:
+        self.client = ServerClient(base_url, api_key, transport=transport, timeout=timeout,
+                                   retry=retry)
         self._history = msgspec.msgpack.Decoder(_HistoryReply)
 
     @property

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 from tracklet.core.ids import check_name, check_run_id, new_run_id, new_run_name, new_segment_id
 from tracklet.core.segment import SegmentHeader
 from tracklet.core.values import check_tags, check_text
-from tracklet.errors import ConflictError, NotFoundError, NotInitializedError, UsageError
+from tracklet.errors import (
+    ConflictError,
+    NotFoundError,
+    NotInitializedError,
+    ServerUnavailableError,
+    UsageError,
+)
 from tracklet.sdk.config import as_mapping
 from tracklet.sdk.console import ConsoleCapture
 from tracklet.sdk.run import Run, RunFields, run_dir
@@ -167,10 +173,19 @@ def init(
     if mode_ is not None and run_id is not None and resolved.mode != "disabled":
         from tracklet.sdk.resume import load_previous
 
-        previous = load_previous(resolved, run_id)
+        try:
+            previous = load_previous(resolved, run_id)
+        except ServerUnavailableError as exc:
+            if mode_ == "must":
+                raise ServerUnavailableError(
+                    f"cannot resume run {run_id}: {exc.message}; try again when the server "
+                    "answers (or resume='allow' to go on without its history)") from None
+            termwarn(f"could not ask {resolved.base_url} whether run {run_id} exists "
+                     f"({exc.message}); starting it as new")
+        where = resolved.base_url if resolved.mode == "online" else resolved.root
         if previous is None and mode_ == "must":
             raise NotFoundError(f"cannot resume run {run_id}: it does not exist in "
-                                f"{resolved.root} (project {resolved.project})")
+                                f"{where} (project {resolved.project})")
         if previous is not None and mode_ == "never":
             raise ConflictError(f"run {run_id} already exists; pass another id or "
                                 "resume='allow'")

@@ -9,6 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -90,3 +91,39 @@ def test_heartbeat_timeout_option_crashes_silent_runs(tmp_path: Path) -> None:
             time.sleep(0.1)
             state = client.get(f"/api/v1/runs/{b.path}").json()["state"]
         assert state == "crashed"
+
+
+def test_two_server_processes_on_one_postgresql_agree(tmp_path: Path,
+                                                      postgres_base_url: str) -> None:
+    """Writes through one process are read through the other at once; the same batches
+    sent to both at the same time are applied exactly once."""
+    db = create_database(postgres_base_url, f"p_{uuid.uuid4().hex[:16]}")
+    env = {"TRACKLET_SERVER_API_KEYS": KEY}
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    with running_server(["--db", db], tmp_path / "a", env=env) as url_a, \
+            running_server(["--db", db], tmp_path / "b", env=env) as url_b:
+        auth = {"Authorization": f"Bearer {KEY}"}
+        msgpack = {**auth, "Content-Type": "application/x-msgpack"}
+        b = Batches("twice001")
+        records = [b.start(), *(b.history(s, {"loss": float(s)}) for s in range(2000))]
+        batches = [records[i:i + 100] for i in range(0, len(records), 100)]
+
+        def send(url: str) -> list[int]:
+            with httpx.Client(base_url=url, headers=msgpack, timeout=30) as client:
+                return [client.post(b.url, content=encode(batch)).json()["acked"]
+                        for batch in batches]
+
+        with ThreadPoolExecutor(2) as pool:
+            acked = list(pool.map(send, [url_a, url_b]))
+        assert acked[0][-1] == acked[1][-1] == len(records)
+        for url in (url_a, url_b):
+            history = httpx.get(f"{url}/api/v1/runs/{b.path}/history",
+                                params={"keys": "loss", "limit": 5000}, headers=auth).json()
+            assert history["series"][0]["steps"] == list(range(2000))
+            assert history["series"][0]["values"] == [float(s) for s in range(2000)]
+        patched = httpx.patch(f"{url_a}/api/v1/runs/{b.path}", json={"notes": "via a"},
+                              headers=auth)
+        assert patched.status_code == 200
+        assert httpx.get(f"{url_b}/api/v1/runs/{b.path}",
+                         headers=auth).json()["notes"] == "via a"

@@ -12,6 +12,7 @@ import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from tracklet.core.envvars import parse_env_value
@@ -32,6 +33,10 @@ class ServerSettings:
     max_body_bytes: int = 32 * MIB      # any request body, and a batch after gunzip
     max_batch_records: int = 100_000    # records in one ingest batch
     heartbeat_timeout: float = 300.0    # a running run silent this long is crashed; 0: never
+    blobs: str = ""                     # artifact blobs: file:///path or s3://bucket/prefix
+    s3_endpoint_url: str = ""           # S3-compatible endpoint (else AWS_ENDPOINT_URL)
+    upload_dir: str = ""                # partial artifact uploads (default: beside blobs)
+    presign: bool = True                # S3: downloads redirect to presigned URLs
 
     def __post_init__(self) -> None:
         keys = tuple(k.strip() for k in self.api_keys if k.strip())
@@ -44,6 +49,18 @@ class ServerSettings:
             raise ValueError("max_batch_records must be at least 1")
         if self.heartbeat_timeout < 0:
             raise ValueError("heartbeat_timeout must be 0 (never) or positive seconds")
+
+    @property
+    def blobs_uri(self) -> str:
+        """Where artifact blobs live: ``blobs``, else beside a SQLite database
+        (``<dir>/artifacts/blobs``, the folder local mode uses), else ``./tracklet-blobs``."""
+        if self.blobs:
+            return self.blobs
+        if self.db_url.startswith("sqlite:///"):
+            db = self.db_url[len("sqlite:///"):]
+            if db and db != ":memory:":
+                return str(Path(db).absolute().parent / "artifacts" / "blobs")
+        return str(Path("tracklet-blobs").absolute())
 
     def replace(self, **changes: Any) -> ServerSettings:
         return dataclasses.replace(self, **changes)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from tracklet.server.routes.accounts import router as accounts_router
+from tracklet.server.routes.artifact_blobs import router as artifact_blobs_router
+from tracklet.server.routes.artifacts import router as artifacts_router
 from tracklet.server.routes.console import router as console_router
 from tracklet.server.routes.health import router as health_router
 from tracklet.server.routes.history import router as history_router
@@ -17,3 +19,4 @@ from tracklet.server.routes.views import router as views_router
 ROUTERS = [health_router, ingest_router, projects_router, runs_router, history_router,
            console_router, series_router, live_router, accounts_router, sharing_router]
 ROUTERS.append(views_router)
+ROUTERS += [artifacts_router, artifact_blobs_router]

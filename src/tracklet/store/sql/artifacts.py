@@ -32,6 +32,7 @@ from tracklet.store.blobs.base import check_digest
 from tracklet.store.sql.engine import make_engine, migrate
 from tracklet.store.sql.schema import (
     artifact_aliases,
+    artifact_blob_grants,
     artifact_blobs,
     artifact_collections,
     artifact_files,
@@ -95,6 +96,59 @@ class SqlArtifactStore:
                 conn.execute(update(artifact_blobs).where(artifact_blobs.c.sha256 == digest)
                              .values(md5=md5))
 
+    def missing_for(self, entity: str, project: str, digests: Sequence[str],
+                    can_read: Callable[[str, str], bool]) -> list[str]:
+        """Those of ``digests`` that ``entity/project`` may not use yet: not stored, or
+        stored but neither granted to the project nor held by a version of a project the
+        caller can read (``can_read``). Those held in a readable project are granted now,
+        so a digest alone never opens another team's blob."""
+        wanted = list(dict.fromkeys(check_digest(d) for d in digests))
+        stored = set(wanted) - set(self.missing_blobs(wanted))
+        usable: set[str] = set()
+        holders: dict[str, set[tuple[str, str]]] = {}
+        with self._engine.connect() as conn:
+            for part in _chunks(sorted(stored)):
+                usable.update(conn.execute(
+                    select(artifact_blob_grants.c.sha256).where(
+                        artifact_blob_grants.c.entity == entity,
+                        artifact_blob_grants.c.project == project,
+                        artifact_blob_grants.c.sha256.in_(part))).scalars())
+            rest = sorted(stored - usable)
+            for part in _chunks(rest):
+                for sha, e, p in conn.execute(
+                        select(artifact_files.c.sha256, artifact_collections.c.entity,
+                               artifact_collections.c.project).distinct()
+                        .select_from(artifact_files.join(
+                            artifact_versions,
+                            artifact_versions.c.id == artifact_files.c.version_id)
+                            .join(artifact_collections, artifact_collections.c.id
+                                  == artifact_versions.c.collection_id))
+                        .where(artifact_files.c.sha256.in_(part))):
+                    holders.setdefault(sha, set()).add((e, p))
+        readable = {sha for sha, where in holders.items()
+                    if any((e, p) == (entity, project) or can_read(e, p) for e, p in where)}
+        self.grant_blobs(sorted(readable), entity, project)
+        usable |= readable
+        return [d for d in wanted if d not in usable]
+
+    def grant_blobs(self, digests: Sequence[str], entity: str, project: str) -> None:
+        """Let ``entity/project`` use these blobs (its writer proved it has the bytes)."""
+        if not digests:
+            return
+        with self._engine.begin() as conn:
+            for digest in digests:
+                found = conn.execute(select(artifact_blob_grants.c.sha256).where(
+                    artifact_blob_grants.c.sha256 == digest,
+                    artifact_blob_grants.c.entity == entity,
+                    artifact_blob_grants.c.project == project)).first()
+                if found is None:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(insert(artifact_blob_grants).values(
+                                sha256=digest, entity=entity, project=project))
+                    except IntegrityError:
+                        pass
+
     def blob_readable_in(self, digest: str) -> set[tuple[str, str]]:
         """The (entity, project) pairs whose committed versions hold ``digest``."""
         check_digest(digest)
@@ -127,6 +181,9 @@ class SqlArtifactStore:
                 dropped += conn.execute(delete(artifact_blobs).where(
                     artifact_blobs.c.sha256.in_(part),
                     artifact_blobs.c.sha256.not_in(used))).rowcount
+                conn.execute(delete(artifact_blob_grants).where(
+                    artifact_blob_grants.c.sha256.in_(part),
+                    artifact_blob_grants.c.sha256.not_in(used)))
         return dropped
 
     def blob_md5s(self, digests: Sequence[str]) -> dict[str, str]:

@@ -1,0 +1,193 @@
+"""``/api/v1/artifact-blobs``: content-addressed artifact blobs, shared server-wide.
+
+Uploads are resumable: ``GET .../{digest}/upload`` says how many bytes the server holds,
+``PUT .../{digest}/upload?offset=N&size=TOTAL`` appends the next chunk at exactly that
+offset (409 with the right ``offset`` otherwise). When the last byte arrives the server
+checks the sha256 (and records an MD5 beside it), moves the blob into the blob store and
+indexes it; a blob already stored is ``complete`` at once and never sent again, as long as
+this project may use it (it holds it, a project the caller can read holds it, or its bytes
+were uploaded through it): knowing a digest never opens another team's blob.
+A blob is read through a project whose artifact versions hold it, by those who may read
+that project; with an S3 store the server answers with a redirect to a presigned URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi import Path as PathParam
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+
+from tracklet.errors import ConflictError, NotFoundError, ValidationError
+from tracklet.server.artifact_state import ArtifactStore, Blobs, upload_dir
+from tracklet.server.auth import Access, Authorized, CanReadProject, CanWriteProject
+from tracklet.server.responses import respond
+from tracklet.server.routes.common import Settings, errors
+from tracklet.server.settings import ServerSettings
+from tracklet.store.blobs.base import BlobStore, PresigningBlobStore
+from tracklet.store.sql.artifacts import SqlArtifactStore
+
+NAME = r"^[A-Za-z0-9_.-]{1,128}$"
+DIGEST = r"^[0-9a-f]{64}$"
+MAX_DIGESTS = 10_000
+
+router = APIRouter(prefix="/artifact-blobs", tags=["artifacts"])
+
+Entity = Annotated[str, PathParam(pattern=NAME)]
+Project = Annotated[str, PathParam(pattern=NAME)]
+Digest = Annotated[str, PathParam(pattern=DIGEST, description="sha256, lower-case hex.")]
+
+
+@router.post("/{entity}/{project}/missing", summary="Which blobs the server lacks",
+             description=f"Of up to {MAX_DIGESTS} sha256 digests, those not stored yet "
+                         "(in the order given). Needs write access to the project.",
+             responses=errors(400, 401, 403, 404, 503))
+def missing(request: Request, entity: Entity, project: Project, caller: CanWriteProject,
+            store: ArtifactStore,
+            digests: Annotated[list[Annotated[str, PathParam(pattern=DIGEST)]],
+                               Body(embed=True, max_length=MAX_DIGESTS)]) -> Response:
+    return respond(request, {"missing": store.missing_for(entity, project, digests,
+                                                          caller.can_read)})
+
+
+def _part(settings: ServerSettings, blobs: BlobStore, digest: str) -> Path:
+    return upload_dir(settings, blobs) / f"{digest}.part"
+
+
+def _complete(store: SqlArtifactStore, blobs: BlobStore, digest: str, entity: str,
+              project: str, auth: Access) -> bool:
+    """The blob is stored and this project may use it (no bytes need to come)."""
+    if store.missing_blobs([digest]):
+        size = blobs.size(digest)
+        if size is None:
+            return False
+        store.record_blob(digest, size)  # stored, but the index write was cut off
+    return not store.missing_for(entity, project, [digest], auth.can_read)
+
+
+@router.get("/{entity}/{project}/{digest}/upload", summary="Where an upload stands",
+            description="`offset`: bytes of this blob the server holds so far; `complete`: "
+                        "the blob is stored (send nothing).",
+            responses=errors(400, 401, 403, 404, 503))
+def upload_state(request: Request, entity: Entity, project: Project, digest: Digest,
+                 caller: CanWriteProject, store: ArtifactStore, blobs: Blobs,
+                 settings: Settings) -> Response:
+    if _complete(store, blobs, digest, entity, project, caller):
+        return respond(request, {"offset": 0, "complete": True})
+    part = _part(settings, blobs, digest)
+    offset = part.stat().st_size if part.exists() else 0
+    return respond(request, {"offset": offset, "complete": False})
+
+
+@router.put("/{entity}/{project}/{digest}/upload", summary="Upload the next chunk of a blob",
+            description="Appends the body (`application/octet-stream`, at most "
+                        "`max_body_bytes`) at `offset` of the blob of `size` bytes. 409 "
+                        "with `details.offset` when the server holds a different amount; "
+                        "400 when the finished bytes do not hash to the digest (the partial "
+                        "upload is dropped).",
+            responses=errors(400, 401, 403, 404, 409, 413, 503),
+            openapi_extra={"requestBody": {"required": True, "content": {
+                "application/octet-stream": {"schema": {"type": "string",
+                                                        "format": "binary"}}}}})
+async def upload_chunk(request: Request, entity: Entity, project: Project, digest: Digest,
+                       caller: CanWriteProject, store: ArtifactStore, blobs: Blobs,
+                       settings: Settings, offset: Annotated[int, Query(ge=0, le=2**62)],
+                       size: Annotated[int, Query(ge=0, le=2**62)]) -> Response:
+    body = await request.body()
+    state = await run_in_threadpool(_append, store, blobs, settings, digest, offset, size,
+                                    body, (entity, project), caller)
+    return respond(request, state)
+
+
+def _append(store: SqlArtifactStore, blobs: BlobStore, settings: ServerSettings,
+            digest: str, offset: int, size: int, body: bytes, where: tuple[str, str],
+            auth: Access) -> dict[str, Any]:
+    if _complete(store, blobs, digest, *where, auth):
+        return {"offset": size, "complete": True}
+    if offset + len(body) > size:
+        raise ValidationError(f"the chunk ends at byte {offset + len(body)}, after the "
+                              f"blob's size {size}")
+    part = _part(settings, blobs, digest)
+    with part.open("ab") as out:
+        fcntl.flock(out, fcntl.LOCK_EX)  # one writer per blob, across server processes
+        current = out.seek(0, 2)
+        if current != offset:
+            raise ConflictError(f"the server holds {current} bytes of blob {digest}, not "
+                                f"{offset}: go on from there", details={"offset": current})
+        out.write(body)
+        out.flush()
+        held = current + len(body)
+        if held < size:
+            return {"offset": held, "complete": False}
+        try:
+            sha, md5 = _hashes(part)
+            if sha != digest:
+                raise ValidationError(f"the bytes uploaded for blob {digest} hash to {sha}; "
+                                      "the upload was dropped: send the file again")
+            if not blobs.has(digest):
+                blobs.put_file(digest, part)
+            store.record_blob(digest, size, md5)
+            store.grant_blobs([digest], *where)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                part.unlink()
+    return {"offset": size, "complete": True}
+
+
+def _hashes(path: Path) -> tuple[str, str]:
+    sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            sha.update(chunk)
+            md5.update(chunk)
+    return sha.hexdigest(), md5.hexdigest()
+
+
+@router.get("/{entity}/{project}/{digest}", summary="Download a blob",
+            description="The blob's bytes, when an artifact version of this project holds "
+                        "it and the caller may read the project (404 otherwise, even if "
+                        "another project holds it). With an S3 blob store: 307 to a "
+                        "presigned URL.",
+            responses={**errors(400, 401, 404, 503),
+                       200: {"content": {"application/octet-stream": {}}},
+                       307: {"description": "Redirect to a presigned URL."}})
+def download(entity: Entity, project: Project, digest: Digest, caller: CanReadProject,
+             store: ArtifactStore, blobs: Blobs, settings: Settings) -> Response:
+    if (entity, project) not in store.blob_readable_in(digest):
+        raise NotFoundError(f"no blob {digest} in the artifacts of {entity}/{project}")
+    if settings.presign and isinstance(blobs, PresigningBlobStore):
+        return RedirectResponse(blobs.presign_get(digest, expires=3600), status_code=307)
+    size = blobs.size(digest)
+    if size is None:
+        raise NotFoundError(f"blob {digest} is indexed but missing from the blob store; "
+                            "log the artifact again to restore it")
+    stream = blobs.open(digest)
+
+    def chunks() -> Any:
+        with stream:
+            while chunk := stream.read(1 << 20):
+                yield chunk
+
+    return StreamingResponse(chunks(), media_type="application/octet-stream",
+                             headers={"Content-Length": str(size)})
+
+
+@router.post("/gc", summary="Delete blobs no artifact version holds (site admins)",
+             description="With `dry_run` (the default) only counts them.",
+             responses=errors(401, 403, 503))
+def collect_garbage(request: Request, auth: Authorized, store: ArtifactStore, blobs: Blobs,
+                    dry_run: bool = True) -> Response:
+    auth.require_admin()
+    unused = store.unreferenced_blobs()
+    if not dry_run:
+        for digest, _size in unused:
+            blobs.delete(digest)
+        store.forget_blobs([d for d, _ in unused])
+    return respond(request, {"blobs": len(unused), "bytes": sum(s for _, s in unused),
+                             "deleted": not dry_run})

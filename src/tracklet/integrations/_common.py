@@ -1,9 +1,10 @@
-"""What the framework integrations share: numbers only, warnings once, artifacts if any."""
+"""What the framework integrations share: numbers only, warnings once, model artifacts."""
 
 from __future__ import annotations
 
 import numbers
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,31 +28,29 @@ def scalars(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def artifact_class() -> Any:
-    """``tracklet.Artifact``, or None (with one warning) in a Tracklet without artifacts."""
+def artifact_name(name: str) -> str:
+    """``name`` with characters an artifact name cannot hold replaced by ``-``."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", name)[:128] or "model"
+
+
+def log_model_artifact(run: Any, name: str, path: str, metadata: Mapping[str, Any],
+                       aliases: list[str], *, file_name: str | None = None) -> Any:
+    """Log ``path`` (a folder, or one file stored as ``file_name``) as a ``model``
+    artifact of ``run`` and wait until it is stored (the files may be temporary).
+    Returns the artifact, or None (with one warning) when that failed: a failed upload
+    must not stop training."""
     import tracklet
 
     try:
-        return tracklet.Artifact
-    except AttributeError:
-        warn_once("artifacts", "logging models needs tracklet.Artifact, which this version "
-                  "of Tracklet does not have yet: the model is not logged (set "
-                  "TRACKLET_LOG_MODEL=false to silence this)")
-        return None
-
-
-def log_dir_artifact(run: Any, name: str, path: str, metadata: Mapping[str, Any],
-                     aliases: list[str]) -> bool:
-    """Log the folder ``path`` as a model artifact of ``run``; False when not possible.
-    Never raises: a failed upload must not stop training."""
-    cls = artifact_class()
-    if cls is None:
-        return False
-    try:
-        artifact = cls(name=name, type="model", metadata=dict(metadata))
-        artifact.add_dir(path)
-        run.log_artifact(artifact, aliases=aliases)
-        return True
+        artifact = tracklet.Artifact(name=artifact_name(name), type="model",
+                                     metadata=dict(metadata))
+        if file_name is None:
+            artifact.add_dir(path)
+        else:
+            artifact.add_file(path, name=file_name)
+        logged = run.log_artifact(artifact, aliases=aliases)
+        (logged or artifact).wait()
+        return logged or artifact
     except Exception as exc:
         warn_once(f"artifact:{name}", f"could not log the model artifact {name}: {exc!r}")
-        return False
+        return None

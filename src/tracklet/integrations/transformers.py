@@ -21,7 +21,7 @@ from typing import Any
 from transformers import TrainerCallback
 
 import tracklet
-from tracklet.integrations._common import env, log_dir_artifact, scalars, warn_once
+from tracklet.integrations._common import env, log_model_artifact, scalars, warn_once
 
 SINGLE_VALUES = ("train_runtime", "train_samples_per_second", "train_steps_per_second",
                  "train_loss", "total_flos")
@@ -152,7 +152,7 @@ class TrackletCallback(TrainerCallback):
             return
         folder = os.path.join(args.output_dir, f"checkpoint-{state.global_step}")
         metadata = self._metadata(run)
-        log_dir_artifact(run, self._model_name(args, run), folder, metadata,
+        log_model_artifact(run, self._model_name(args, run), folder, metadata,
                          [f"epoch_{round(state.epoch or 0, 2)}",
                           f"checkpoint_global_step_{state.global_step}"])
 
@@ -170,7 +170,7 @@ class TrackletCallback(TrainerCallback):
             except Exception as exc:
                 warn_once("transformers:save", f"could not save the model to log it: {exc!r}")
                 return
-            log_dir_artifact(run, self._model_name(args, run), folder,
+            log_model_artifact(run, self._model_name(args, run), folder,
                              {**self._metadata(run), "final_model": True}, ["final_model"])
 
     # -- helpers ---------------------------------------------------------------------------

@@ -67,8 +67,11 @@ def serve(root: Path, port: int, *, open_browser: bool, any_port: bool = False) 
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn stops, then passes Ctrl-C on: a normal end here
+        pass
     finally:
         sock.close()
+    click.echo("Stopped.", err=True)
 
 
 def _listen(port: int, any_port: bool) -> socket.socket:

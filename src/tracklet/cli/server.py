@@ -34,6 +34,10 @@ from tracklet.cli.context import CliContext, pass_cli
 @click.option("--heartbeat-timeout", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Mark a running run crashed when nothing arrived from it for this long "
                    "(default 300; 0: never). Also TRACKLET_SERVER_HEARTBEAT_TIMEOUT.")
+@click.option("--blobs", metavar="URI", envvar="TRACKLET_SERVER_BLOBS",
+              help="Where artifact blobs live: file:///PATH or s3://BUCKET/PREFIX (endpoint "
+                   "and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...). Default: "
+                   "DIR/artifacts/blobs beside a SQLite database.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes (uvicorn workers).")
 @click.option("--log-level", default="info", show_default=True,
@@ -42,7 +46,8 @@ from tracklet.cli.context import CliContext, pass_cli
 @pass_cli
 def server(cli: CliContext, host: str, port: int, db_url: str | None,
            api_keys: tuple[str, ...], public_reads: bool, init_admin: bool,
-           heartbeat_timeout: float | None, workers: int, log_level: str) -> None:
+           heartbeat_timeout: float | None, blobs: str | None, workers: int,
+           log_level: str) -> None:
     """Run the tracking server (HTTP API under /api/v1) until interrupted.
 
     Clients stream runs to it (online mode) and read them back. Writes need an API key:
@@ -63,7 +68,8 @@ def server(cli: CliContext, host: str, port: int, db_url: str | None,
         settings = ServerSettings.from_env(db_url=db_url, host=host, port=port,
                                            api_keys=api_keys or None,
                                            public_reads=public_reads or None,
-                                           heartbeat_timeout=heartbeat_timeout)
+                                           heartbeat_timeout=heartbeat_timeout,
+                                           blobs=blobs)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     from tracklet.store.sql.store import SqlMetadataStore

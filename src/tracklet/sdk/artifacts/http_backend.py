@@ -9,6 +9,7 @@ find the server unreachable are retried for up to ``retry_for`` seconds.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -45,6 +46,8 @@ class HttpBackend:
         self.client = ServerClient(base_url, api_key, transport=transport, timeout=120.0)
         self.where = f"the server {self.client.base_url}"
         self.retry_for = retry_for
+        self.sent_bytes = 0  # blob bytes sent by this backend (what resuming saves shows)
+        self._sent_lock = threading.Lock()
         headers = {"User-Agent": f"tracklet/{__version__}"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
@@ -117,10 +120,14 @@ class HttpBackend:
                     return
 
     def _put(self, url: str, offset: int, size: int, chunk: bytes) -> Any:
-        response = self._retrying(lambda: self.client.request(
-            "PUT", url, params={"offset": offset, "size": size}, content=chunk,
-            headers={"Content-Type": "application/octet-stream"}))
-        return response.json()
+        def put() -> httpx.Response:
+            with self._sent_lock:
+                self.sent_bytes += len(chunk)
+            return self.client.request("PUT", url, params={"offset": offset, "size": size},
+                                       content=chunk,
+                                       headers={"Content-Type": "application/octet-stream"})
+
+        return self._retrying(put).json()
 
     def fetch_blob(self, version: ArtifactVersionInfo, digest: str, dest: Path,
                    progress: Progress | None = None) -> None:

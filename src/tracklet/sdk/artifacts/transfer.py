@@ -26,7 +26,12 @@ from tracklet.sdk.artifacts.digests import DigestCache, hash_file
 from tracklet.sdk.artifacts.progress import ByteProgress
 from tracklet.store.artifacts import ArtifactVersionInfo, ManifestEntry, check_file_path
 
-THREADS = 8
+THREADS = 8  # parallel transfers; TRACKLET_ARTIFACT_THREADS overrides
+
+
+def default_threads() -> int:
+    raw = os.environ.get("TRACKLET_ARTIFACT_THREADS", "")
+    return max(1, int(raw)) if raw.isdigit() else THREADS
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -62,9 +67,10 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-def parallel(fn: Callable[[T], R], items: Iterable[T], threads: int = THREADS) -> list[R]:
+def parallel(fn: Callable[[T], R], items: Iterable[T], threads: int | None = None) -> list[R]:
     """``fn`` over ``items`` on ``threads`` threads; the first error is raised."""
     work = list(items)
+    threads = default_threads() if threads is None else threads
     if len(work) <= 1 or threads <= 1:
         return [fn(item) for item in work]
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tracklet-artifact") as pool:
@@ -73,7 +79,7 @@ def parallel(fn: Callable[[T], R], items: Iterable[T], threads: int = THREADS) -
 
 def upload_files(backend: ArtifactBackend, entity: str, project: str,
                  files: Mapping[str, Path], digests: DigestCache, *,
-                 threads: int = THREADS, show_progress: bool | None = None
+                 threads: int | None = None, show_progress: bool | None = None
                  ) -> tuple[list[ManifestEntry], TransferStats]:
     """Hash ``files`` (artifact path -> local file) and store the blobs the backend lacks."""
     stats = TransferStats(files=len(files))
@@ -149,7 +155,7 @@ def _replace_into(source: Path, target: Path) -> None:
 
 def download_files(backend: ArtifactBackend, version: ArtifactVersionInfo,
                    entries: list[ManifestEntry], root: Path, cache: DownloadCache | None,
-                   digests: DigestCache, *, threads: int = THREADS,
+                   digests: DigestCache, *, threads: int | None = None,
                    show_progress: bool | None = None) -> TransferStats:
     """Make ``root`` hold every file of ``entries``; files already there and unchanged
     (by the digest cache) are kept."""
@@ -220,7 +226,7 @@ def download_files(backend: ArtifactBackend, version: ArtifactVersionInfo,
 
 
 def verify_files(entries: list[ManifestEntry], root: Path,
-                 threads: int = THREADS) -> None:
+                 threads: int | None = None) -> None:
     """Hash every file under ``root`` (no cache) against ``entries``; the first mismatch
     raises ``ArtifactCorruptedError`` naming the file."""
     def check(entry: ManifestEntry) -> str | None:

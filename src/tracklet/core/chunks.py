@@ -21,7 +21,7 @@ def sort_points(steps: list[int], stamps: list[float], values: list[float]
                 ) -> tuple[list[int], list[float], list[float]]:
     """Points in step order, the last of several writes to one step kept; chunks are
     stored this way, so merging them only has to look at chunk boundaries."""
-    if _increasing(steps):
+    if is_increasing(steps):
         return steps, stamps, values
     latest = {step: i for i, step in enumerate(steps)}
     order = sorted(latest)
@@ -31,11 +31,29 @@ def sort_points(steps: list[int], stamps: list[float], values: list[float]
 
 def pack_chunk(steps: Sequence[int], stamps: Sequence[float], values: Sequence[float]) -> bytes:
     """Pack points that ``sort_points`` ordered."""
-    parts = (array("q", steps), array("d", stamps), array("d", values))
+    return pack_axis(steps, stamps) + pack_values(values)
+
+
+def pack_axis(steps: Sequence[int], stamps: Sequence[float]) -> bytes:
+    """The first part of a chunk: steps and wall times. Series logged together share it,
+    so a batch packs it once for all of them."""
+    return _packed(array("q", steps)) + _packed(array("d", stamps))
+
+
+def pack_values(values: Sequence[float]) -> bytes:
+    """The last part of a chunk: the values."""
+    return _packed(array("d", values))
+
+
+def is_increasing(steps: Sequence[int]) -> bool:
+    """True when ``steps`` strictly increase: the points are in order, no step twice."""
+    return all(map(operator.lt, steps, steps[1:]))
+
+
+def _packed(part: array[int] | array[float]) -> bytes:
     if _SWAP:
-        for part in parts:
-            part.byteswap()
-    return b"".join(part.tobytes() for part in parts)
+        part.byteswap()
+    return part.tobytes()
 
 
 def unpack_chunk(data: bytes, count: int) -> tuple[array[int], array[float], array[float]]:
@@ -73,6 +91,3 @@ def merge_chunks(chunks: Iterable[tuple[array[int], array[float], array[float]]]
     idx = [latest[s] for s in order]
     return order, [stamps[i] for i in idx], [values[i] for i in idx]
 
-
-def _increasing(steps: Sequence[int]) -> bool:
-    return all(map(operator.lt, steps, steps[1:]))

@@ -50,22 +50,27 @@ class MetricStats:
         if self.max is None or value > self.max:
             self.max = value
 
-    def add_many(self, steps: list[int], values: list[float]) -> None:
-        """``add`` for a batch, in C-speed builtins (the store's ingest path)."""
+    def add_many(self, steps: list[int], values: list[float], *,
+                 top: int | None = None) -> None:
+        """``add`` for a batch, in C-speed builtins (the store's ingest path); ``top`` is
+        ``max(steps)`` when the caller knows it already."""
         if not values:
             return
         self.count += len(values)
         if self.first_step is None:
             self.first, self.first_step = values[0], steps[0]
         self.last, self.last_step = values[-1], steps[-1]
-        top = max(steps)
+        top = max(steps) if top is None else top
         if self.max_step is None or top > self.max_step:
             self.max_step = top
-        finite = [v for v in values if v == v]
-        if not finite:
-            return
+        total = sum(values)
+        finite = values if total == total else [v for v in values if v == v]  # NaN: skip
+        if finite is not values:
+            if not finite:
+                return
+            total = sum(finite)
         self.finite += len(finite)
-        self.total += sum(finite)
+        self.total += total
         lo, hi = min(finite), max(finite)
         self.min = lo if self.min is None else min(self.min, lo)
         self.max = hi if self.max is None else max(self.max, hi)

@@ -10,7 +10,15 @@ from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from tracklet.core.chunks import merge_chunks, pack_chunk, sort_points, unpack_chunk
+from tracklet.core.chunks import (
+    is_increasing,
+    merge_chunks,
+    pack_axis,
+    pack_chunk,
+    pack_values,
+    sort_points,
+    unpack_chunk,
+)
 from tracklet.core.records import (
     ConfigUpdate,
     Console,
@@ -200,8 +208,10 @@ def _apply(batch: _Batch, rec: Record) -> None:
 
 def _gather_history(batch: _Batch) -> None:
     """Turn History records into per-key point lists, transposing runs of records that
-    log the same keys in one C-speed ``zip`` (the common case: the same dict each step)."""
+    log the same keys in one C-speed ``zip`` (the common case: the same dict each step).
+    Keys of one run of records share its steps and timestamps lists (see ``_Axis``)."""
     points = batch.points
+    owned: set[tuple[str, int]] = set()  # series whose steps and stamps are their own
     i, records = 0, batch.history
     top = max(r.step for r in records)
     last = batch.get("last_step")
@@ -216,7 +226,14 @@ def _gather_history(batch: _Batch) -> None:
         steps = [r.step for r in group]
         stamps = [r.ts for r in group]
         for key, column in zip(keys, zip(*[r.values.values() for r in group])):
-            series = points[(key, KIND_HISTORY)]
+            name = (key, KIND_HISTORY)
+            series = points.get(name)
+            if series is None:
+                points[name] = (steps, stamps, list(column))
+                continue
+            if name not in owned:  # logged again after other keys: copy before growing
+                series = points[name] = (list(series[0]), list(series[1]), series[2])
+                owned.add(name)
             series[0].extend(steps)
             series[1].extend(stamps)
             series[2].extend(column)
@@ -238,15 +255,26 @@ def _write_points(conn: Connection, batch: _Batch) -> None:
     chunks: list[dict[str, Any]] = []
     stats: dict[int, MetricStats] = {}
     rewritten: list[int] = []
+    axes: dict[int, _Axis] = {}  # by id() of a steps list that several series share
     for (key, _kind), (raw_steps, raw_stamps, raw_values) in batch.points.items():
+        axis = axes.get(id(raw_steps))
+        if axis is None or axis.stamps is not raw_stamps:
+            axis = axes[id(raw_steps)] = _Axis(raw_steps, raw_stamps)
         row = existing[key]
         st = stats[row["id"]] = MetricStats.from_row(row)
-        if st.max_step is not None and min(raw_steps) <= st.max_step:
+        if axis.repeats or (st.max_step is not None and axis.lo <= st.max_step):
             rewritten.append(row["id"])  # steps written again: recompute below
-        st.add_many(raw_steps, raw_values)  # in write order: 'last' is the newest write
-        steps, stamps, values = sort_points(raw_steps, raw_stamps, raw_values)
-        chunks.append({"key_id": row["id"], "min_step": steps[0], "max_step": steps[-1],
-                       "n_points": len(steps), "data": pack_chunk(steps, stamps, values)})
+        # in write order: 'last' is the newest write
+        st.add_many(raw_steps, raw_values, top=axis.hi)
+        if axis.packed is not None:  # in step order already (the common case)
+            data, count = axis.packed + pack_values(raw_values), len(raw_steps)
+            first, last = raw_steps[0], raw_steps[-1]
+        else:
+            steps, stamps, values = sort_points(raw_steps, raw_stamps, raw_values)
+            data, count, first, last = (pack_chunk(steps, stamps, values), len(steps),
+                                        steps[0], steps[-1])
+        chunks.append({"key_id": row["id"], "min_step": first, "max_step": last,
+                       "n_points": count, "data": data})
     conn.execute(series_chunks.insert(), chunks)
     for key_id in rewritten:
         stats[key_id] = _recount(conn, key_id, stats[key_id])
@@ -255,6 +283,19 @@ def _write_points(conn: Connection, batch: _Batch) -> None:
     names = {row["id"]: key for (key, kind) in batch.points
              if kind == KIND_HISTORY for row in (existing[key],)}
     batch.touched.update({names[i]: st for i, st in stats.items() if i in names})
+
+
+class _Axis:
+    """What every series sharing one steps list needs from it, worked out once: its
+    lowest and highest step, whether a step comes twice, and, when the steps increase,
+    the packed steps and stamps."""
+
+    def __init__(self, steps: list[int], stamps: list[float]) -> None:
+        self.stamps = stamps
+        self.lo, self.hi = min(steps), max(steps)
+        increasing = is_increasing(steps)
+        self.packed = pack_axis(steps, stamps) if increasing else None
+        self.repeats = not increasing and len(set(steps)) < len(steps)
 
 
 def _recount(conn: Connection, key_id: int, running: MetricStats) -> MetricStats:

@@ -15,9 +15,12 @@ from typing import Any
 import click
 
 from tracklet import __version__
+from tracklet.cli.artifact import artifact
+from tracklet.cli.cache import cache
 from tracklet.cli.context import DEFAULT_DIR, CliContext
 from tracklet.cli.demo import demo
 from tracklet.cli.export import export
+from tracklet.cli.gc import gc
 from tracklet.cli.login import login
 from tracklet.cli.runs import runs
 from tracklet.cli.server import server
@@ -78,6 +81,9 @@ main.add_command(server)
 main.add_command(login)
 main.add_command(user)
 main.add_command(ui)
+main.add_command(artifact)
+main.add_command(cache)
+main.add_command(gc)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m tracklet.cli.main`

@@ -21,7 +21,12 @@ from tracklet.sdk.artifacts.artifact import Artifact
 from tracklet.sdk.artifacts.backend import ArtifactBackend, LocalBackend
 from tracklet.sdk.artifacts.cache import DownloadCache, cache_dir
 from tracklet.sdk.artifacts.digests import DigestCache
-from tracklet.store.artifacts import ArtifactRef, ArtifactVersionInfo, check_alias
+from tracklet.store.artifacts import (
+    ArtifactRef,
+    ArtifactVersionInfo,
+    ManifestEntry,
+    check_alias,
+)
 
 if TYPE_CHECKING:
     from tracklet.sdk.run import Run
@@ -131,19 +136,8 @@ def log_artifact(run: Run, artifact: Artifact | str, *, name: str | None = None,
     entity, project, run_id = run.entity, run.project, run.id
 
     def job() -> ArtifactVersionInfo:
-        from tracklet.sdk.artifacts.transfer import upload_files
-        from tracklet.store.artifacts import manifest_digest
-
-        entries, stats = upload_files(ctx.backend, entity, project, files, ctx.digests,
-                                      show_progress=False)
-        entries = sorted([*entries, *refs], key=lambda e: e.path)
-        info, _created = ctx.backend.commit(
-            entity, project, artifact.name, artifact.type, entries,
-            description=artifact.description, metadata=artifact.metadata, aliases=wanted,
-            run_id=run_id, digest=manifest_digest(entries))
-        artifact.stats = stats
-        artifact._set_logged(info, entries, ctx)
-        return info
+        return store_artifact(ctx, artifact, entity, project, aliases=wanted, run_id=run_id,
+                              files=files, refs=refs)
 
     artifact._future = ctx.submit(job)
     pending = _pending.setdefault(run, [])
@@ -151,6 +145,29 @@ def log_artifact(run: Run, artifact: Artifact | str, *, name: str | None = None,
         run.add_stopper(lambda: wait_for_run(run))
     pending.append(artifact)
     return artifact
+
+
+def store_artifact(ctx: ArtifactContext, artifact: Artifact, entity: str, project: str, *,
+                   aliases: Sequence[str] = (), run_id: str | None = None,
+                   files: dict[str, Path] | None = None,
+                   refs: list[ManifestEntry] | None = None,
+                   show_progress: bool | None = False) -> ArtifactVersionInfo:
+    """Hash, upload and commit ``artifact`` now, on this thread; its version."""
+    from tracklet.sdk.artifacts.transfer import upload_files
+    from tracklet.store.artifacts import manifest_digest
+
+    files = dict(artifact._files) if files is None else files
+    refs = list(artifact._refs.values()) if refs is None else refs
+    entries, stats = upload_files(ctx.backend, entity, project, files, ctx.digests,
+                                  show_progress=show_progress)
+    entries = sorted([*entries, *refs], key=lambda e: e.path)
+    info, _created = ctx.backend.commit(
+        entity, project, artifact.name, artifact.type, entries,
+        description=artifact.description, metadata=artifact.metadata, aliases=aliases,
+        run_id=run_id, digest=manifest_digest(entries))
+    artifact.stats = stats
+    artifact._set_logged(info, entries, ctx)
+    return info
 
 
 def wait_for_run(run: Run, timeout: float | None = None) -> None:

@@ -113,16 +113,18 @@ KEY = "online-test-key"  # the static admin key of ThreadServer
 
 
 class ThreadServer:
-    """``create_app`` under uvicorn on a thread of this process."""
+    """``create_app`` under uvicorn on a thread of this process, over the SQLite file
+    ``db`` or the database URL ``db``."""
 
-    def __init__(self, db_path: Path, *, port: int | None = None, **settings: Any) -> None:
+    def __init__(self, db: Path | str, *, port: int | None = None, **settings: Any) -> None:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         from tracklet.server import ServerSettings, create_app
         from tracklet.store.sql.engine import sqlite_url
 
         values: dict[str, Any] = {"api_keys": [KEY], "heartbeat_timeout": 0, **settings}
-        app = create_app(ServerSettings(db_url=sqlite_url(db_path), **values))
+        url = db if isinstance(db, str) else sqlite_url(db)
+        app = create_app(ServerSettings(db_url=url, **values))
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None,
                                 log_level="warning", ws="none", lifespan="on")
         self._server = uvicorn.Server(config)

@@ -23,6 +23,7 @@ class World:
     accounts: AccountStore
     keys: dict[str, str] = field(default_factory=dict)   # caller name -> bearer key
     shares: dict[str, str] = field(default_factory=dict)  # share name -> token
+    live_url: str = ""  # the same database served over real HTTP, when a test needs one
 
     def headers(self, caller: str) -> dict[str, str]:
         if caller == "anonymous":

@@ -45,7 +45,9 @@ def list_projects(request: Request, auth: Authorized, store: Store,
                           "it, also before the project's first run.")
 def set_visibility(request: Request, entity: str, project: str, body: VisibilityIn,
                    auth: Authorized) -> Response:
-    auth.require_read(entity, project)  # outsiders: 401 / 404
+    if auth.caller.anonymous:  # a share link reads, never writes
+        auth.require_user()
+    auth.require_read(entity, project)  # outsiders: 404
     auth.require_admin_of(entity)
     auth.accounts.set_visibility(entity, project, body.visibility)
     return respond(request, {"entity": entity, "project": project,

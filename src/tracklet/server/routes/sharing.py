@@ -59,9 +59,10 @@ def revoke_share(link_id: int, auth: Authorized) -> Response:
         link = auth.accounts.get_share_link(link_id)
     except NotFoundError:
         link = None
-    if link is None or not auth.can_write(link.entity, link.project):
-        if auth.caller.anonymous:
-            auth.require_user()
+    if auth.caller.anonymous:
+        auth.require_user()
+    if link is None or not auth.can_read(link.entity, link.project):
         raise NotFoundError(f"no share link {link_id}")
+    auth.require_write(link.entity, link.project)  # a viewer: 403
     auth.accounts.revoke_share_link(link_id)
     return Response(status_code=204)

@@ -97,7 +97,7 @@ export function Chart(p: ChartProps) {
   const shape = `${p.lines.map((l) => l.id + (l.lo ? "+" : "")).join(",")}|${p.log}|${p.time}|${p.zoom}|${p.height}`;
   useEffect(() => {
     const el = box.current;
-    if (!el) return;
+    if (!el || !p.lines.length) return; // nothing to draw yet: no chart to build
     built.current = build(p.lines, p.log);
     const { data, index } = built.current;
     const series: uPlot.Series[] = [{ label: p.xLabel }];

@@ -47,11 +47,12 @@ const MAX_PAIRS = 1000;
 export async function fetchCurves(
   runs: string[],
   keys: string[],
-  opts: { xAxis: string; buckets: number; minX?: number | null; maxX?: number | null; signal?: AbortSignal },
+  opts: { xAxis: string; buckets: number; minX?: number | null; maxX?: number | null; signal?: AbortSignal; keysPerRequest?: number; onPart?: (part: CurveMap) => void },
 ): Promise<CurveMap> {
   const out: CurveMap = new Map();
   if (!runs.length || !keys.length) return out;
-  const keyChunk = Math.min(MAX_KEYS, keys.length);
+  // a few keys per request: the first panels draw while the server computes the rest
+  const keyChunk = Math.min(MAX_KEYS, keys.length, opts.keysPerRequest ?? MAX_KEYS);
   const runChunk = Math.max(1, Math.min(MAX_RUNS, Math.floor(MAX_PAIRS / keyChunk)));
   const jobs: Promise<void>[] = [];
   for (let k = 0; k < keys.length; k += keyChunk) {
@@ -63,11 +64,15 @@ export async function fetchCurves(
           params: { runs: rs, keys: ks, x_axis: opts.xAxis, buckets: opts.buckets, min_x: opts.minX ?? null, max_x: opts.maxX ?? null },
           signal: opts.signal,
         }).then((reply) => {
+          const part: CurveMap = new Map();
           for (const s of reply.series) {
-            let byRun = out.get(s.key);
-            if (!byRun) out.set(s.key, (byRun = new Map()));
-            byRun.set(s.run, toCurve(s));
+            for (const target of [out, part]) {
+              let byRun = target.get(s.key);
+              if (!byRun) target.set(s.key, (byRun = new Map()));
+              byRun.set(s.run, toCurve(s));
+            }
           }
+          opts.onPart?.(part);
         }),
       );
     }

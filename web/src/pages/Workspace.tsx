@@ -1,7 +1,7 @@
 // A project's workspace: the runs table beside the chart panels. All of its state is in
 // the URL (search, filters, sort, group, visible/selected/pinned runs, columns, x-axis,
 // zoom, smoothing, log scale, resolution), so a copied URL opens the same view.
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError, enc, fetchRuns, Run, runPath } from "../lib/api";
 import { flatten } from "../lib/format";
 import { parseFilterParam, toServerFilters } from "../lib/filters";
@@ -57,7 +57,7 @@ export function Workspace({ entity, project, search }: { entity: string; project
   const [runs, setRuns] = useState<Run[]>([]);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const abort = new AbortController();
     let acc: Run[] = [];
     setLoading(true);
@@ -144,20 +144,26 @@ export function Workspace({ entity, project, search }: { entity: string; project
   // -- metric keys and panels ----------------------------------------------------------
   const [keys, setKeys] = useState<string[]>([]);
   const keySource = visibleRuns.slice(0, 5).map(runPath).join(",") || ordered.slice(0, 1).map(runPath).join(",");
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!keySource) return;
     const abort = new AbortController();
     const paths = keySource.split(",");
-    Promise.all(
-      paths.flatMap((path) => [
+    const keysOf = (path: string) =>
+      Promise.all([
         api<{ items: string[] }>(`/runs/${path}/keys`, { params: { limit: 10000 }, signal: abort.signal }).then((r) => r.items),
         api<{ items: string[] }>(`/runs/${path}/keys`, { params: { kind: "system", limit: 10000 }, signal: abort.signal }).then((r) => r.items),
-      ]),
-    )
-      .then((lists) => {
-        const all = [...new Set(lists.flat())].sort();
-        setKeys((old) => (old.join("\n") === all.join("\n") ? old : all));
+      ]).then((l) => l.flat());
+    const merge = (found: string[]) =>
+      setKeys((old) => {
+        const all = [...new Set([...old, ...found])].sort();
+        return old.join("\n") === all.join("\n") ? old : all;
+      });
+    keysOf(paths[0])
+      .then((found) => {
+        merge(found);
+        return Promise.all(paths.slice(1).map(keysOf));
       })
+      .then((lists) => merge(lists.flat()))
       .catch(() => {});
     return () => abort.abort();
   }, [keySource]);
@@ -180,10 +186,27 @@ export function Workspace({ entity, project, search }: { entity: string; project
   const chartPaths = chartRuns.map(runPath);
   const panelKeys = panels.map((p) => p.key);
   const dataKey = `${chartPaths.join(",")}|${panelKeys.join(",")}|${xAxis}|${zoomText}|${res}`;
-  useEffect(() => {
+  useLayoutEffect(() => {
     const abort = new AbortController();
-    fetchCurves(chartPaths, panelKeys, { xAxis, buckets: res, minX: zoom?.[0], maxX: zoom?.[1], signal: abort.signal })
-      .then((c) => setCurves(c))
+    let first = true;
+    fetchCurves(chartPaths, panelKeys, {
+      xAxis,
+      buckets: res,
+      minX: zoom?.[0],
+      maxX: zoom?.[1],
+      signal: abort.signal,
+      keysPerRequest: Math.max(1, Math.ceil(40 / Math.max(1, chartPaths.length))),
+      onPart: (part) => {
+        if (abort.signal.aborted) return;
+        const fresh = first;
+        first = false;
+        setCurves((old) => {
+          const next = new Map(fresh ? [] : old);
+          part.forEach((v, k) => next.set(k, v));
+          return next;
+        });
+      },
+    })
       .catch((e) => {
         if (!abort.signal.aborted) setError(e instanceof Error ? e.message : String(e));
       });

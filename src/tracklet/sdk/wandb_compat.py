@@ -163,15 +163,12 @@ def login(anonymous: str | None = None, key: str | None = None, relogin: bool | 
 
 
 _MISSING = {
-    "Image": "media values other than Histogram (Image) are not supported yet",
-    "Table": "media values other than Histogram (Table) are not supported yet",
-    "Audio": "media values other than Histogram (Audio) are not supported yet",
-    "Video": "media values other than Histogram (Video) are not supported yet",
+    "Image": "images (tracklet.Image) are not supported yet; Histogram is",
+    "Table": "tables (tracklet.Table) are not supported yet; Histogram is",
+    "Audio": "audio (tracklet.Audio) is not supported yet; Histogram is",
+    "Video": "video (tracklet.Video) is not supported yet; Histogram is",
     "sweep": "sweeps (tracklet.sweep) are not supported yet",
     "agent": "sweep agents (tracklet.agent) are not supported yet",
-    "Artifact": "artifacts (tracklet.Artifact) are not supported yet",
-    "log_artifact": "artifacts (tracklet.log_artifact) are not supported yet",
-    "use_artifact": "artifacts (tracklet.use_artifact) are not supported yet",
 }
 
 

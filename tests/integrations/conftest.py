@@ -36,8 +36,8 @@ def need(module: str) -> ModuleType:
 def clean_session(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """No TRACKLET_*/WANDB_* from outside; data under tmp_path/data; no hub access."""
     for name in list(os.environ):
-        if name.startswith(("TRACKLET_", "WANDB_")):
-            monkeypatch.delenv(name)
+        if name.startswith(("TRACKLET_", "WANDB_")) and name != "TRACKLET_CONFIG_DIR":
+            monkeypatch.delenv(name)  # the config dir stays the empty one tests/conftest made
     data = tmp_path / "data"
     monkeypatch.setenv("TRACKLET_DIR", str(data))
     monkeypatch.setenv("TRACKLET_SYSTEM_METRICS", "false")

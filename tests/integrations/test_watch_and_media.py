@@ -149,6 +149,6 @@ def test_watch_needs_a_run_and_valid_arguments() -> None:
         tracklet.watch(model, log="weights")
     with pytest.raises(ValueError, match="log_freq must be a positive int"):
         tracklet.watch(model, log_freq=0)
-    with pytest.raises(TypeError, match="torch.nn.Module"):
+    with pytest.raises(TypeError, match=r"torch\.nn\.Module"):
         tracklet.watch(object())
     run.finish()

@@ -134,6 +134,8 @@ def test_server_refuses_incomplete_and_hostile_manifests(server: ThreadServer) -
         first = http.put(f"/artifact-blobs/alice/proj/{good}/upload",
                          params={"offset": 0, "size": 3}, content=b"ab")
         assert first.json() == {"offset": 2, "complete": False}
+        state = http.post("/artifact-blobs/alice/proj/missing", json={"digests": [good]})
+        assert state.json() == {"missing": [good], "offsets": {good: 2}}
         skipped = http.put(f"/artifact-blobs/alice/proj/{good}/upload",
                            params={"offset": 0, "size": 3}, content=b"ab")
         assert skipped.status_code == 409
@@ -187,7 +189,8 @@ def test_private_artifacts_stay_private_even_by_digest(tmp_path: Path) -> None:
             state = http.get(f"/artifact-blobs/bob/proj/{digest}/upload").json()
             assert state == {"offset": 0, "complete": False}
             assert http.post("/artifact-blobs/bob/proj/missing",
-                             json={"digests": [digest]}).json() == {"missing": [digest]}
+                             json={"digests": [digest]}).json() == {"missing": [digest],
+                                                                    "offsets": {}}
             # with the bytes themselves bob may use it (stored once, granted to bob/proj)
             sent = http.put(f"/artifact-blobs/bob/proj/{digest}/upload",
                             params={"offset": 0, "size": 15}, content=b"private weights")

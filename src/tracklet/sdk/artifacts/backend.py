@@ -83,8 +83,10 @@ class LocalBackend:
         self.store = SqlArtifactStore(url)
         self.where = f"the local directory {self.root}"
 
-    def ingest_file(self, path: Path, progress: Progress | None = None) -> tuple[str, int]:
-        """Hash ``path`` while copying it into the blob store (one read); its digest."""
+    def ingest_file(self, path: Path, progress: Progress | None = None, *,
+                    record: bool = True) -> tuple[str, int]:
+        """Hash ``path`` while copying it into the blob store (one read); its digest.
+        Without ``record`` the caller indexes it (``record_blobs``, in one batch)."""
         from tracklet.sdk.artifacts.digests import hash_stream
 
         tmp_dir = self.blobs.root / "tmp"
@@ -100,8 +102,12 @@ class LocalBackend:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
-        self.store.record_blob(digest, size)
+        if record:
+            self.store.record_blob(digest, size)
         return digest, size
+
+    def record_blobs(self, blobs: Sequence[tuple[str, int]]) -> None:
+        self.store.record_blobs([(d, size, None) for d, size in blobs])
 
     def missing(self, entity: str, project: str, digests: Sequence[str]) -> list[str]:
         wanted = self.store.missing_blobs(digests)

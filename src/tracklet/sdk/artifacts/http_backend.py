@@ -48,7 +48,8 @@ class HttpBackend:
         self.retry_for = retry_for
         self.sent_bytes = 0  # blob bytes sent by this backend (what resuming saves shows)
         self._sent_lock = threading.Lock()
-        headers = {"User-Agent": f"tracklet/{__version__}"}
+        self._offsets: dict[str, int] = {}  # partial uploads the server reported
+        headers = {"User-Agent": f"tracklet/{__version__}", "Accept-Encoding": "identity"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         self._download = httpx.Client(base_url=self.client.base_url + API, headers=headers,
@@ -85,17 +86,13 @@ class HttpBackend:
             reply = self._json("POST", f"/artifact-blobs/{_q(entity, project)}/missing",
                                {"digests": list(digests[i:i + 5000])})
             out.extend(reply["missing"])
+            self._offsets.update(reply.get("offsets") or {})
         return out
 
     def upload(self, entity: str, project: str, digest: str, path: Path, size: int,
                progress: Progress | None = None) -> None:
         url = f"/artifact-blobs/{_q(entity, project, digest)}/upload"
-        state = self._json("GET", url, params={"size": size})
-        offset = int(state["offset"])
-        if state["complete"]:
-            if progress is not None:
-                progress(size)
-            return
+        offset = int(self._offsets.pop(digest, 0))  # where a partial upload goes on
         if progress is not None and offset:
             progress(offset)
         with path.open("rb") as stream:
@@ -111,6 +108,8 @@ class HttpBackend:
                     server_offset = exc.details.get("offset")
                     if not isinstance(server_offset, int):
                         raise
+                    if progress is not None:
+                        progress(server_offset - offset)
                     offset = server_offset  # the server has more (or less): go on from there
                     continue
                 if progress is not None:

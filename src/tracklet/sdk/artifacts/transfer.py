@@ -98,7 +98,7 @@ def upload_files(backend: ArtifactBackend, entity: str, project: str,
                 bar.advance(st.st_size)
                 return name, found, st.st_size
             if ingest is not None:  # local store: hash while copying, one read
-                digest, size = ingest(Path(full), bar.advance)
+                digest, size = ingest(Path(full), bar.advance, record=False)
                 after = os.stat(full)
                 if (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns):
                     digests.store(full, after, digest)
@@ -108,6 +108,10 @@ def upload_files(backend: ArtifactBackend, entity: str, project: str,
             return name, digest, size
 
         hashed = parallel(hash_one, sorted(files.items()), threads)
+    recorder: Callable[[list[tuple[str, int]]], None] | None = getattr(
+        backend, "record_blobs", None)
+    if ingested and recorder is not None:  # one transaction for all the local store took
+        recorder(list({d: s for n, d, s in hashed if n in ingested}.items()))
     entries = [ManifestEntry(name, digest, size) for name, digest, size in hashed]
     by_digest: dict[str, tuple[str, int]] = {}
     for name, digest, size in hashed:

@@ -46,14 +46,21 @@ Digest = Annotated[str, PathParam(pattern=DIGEST, description="sha256, lower-cas
 
 @router.post("/{entity}/{project}/missing", summary="Which blobs the server lacks",
              description=f"Of up to {MAX_DIGESTS} sha256 digests, those not stored yet "
-                         "(in the order given). Needs write access to the project.",
+                         "(in the order given), and `offsets`: how many bytes of each "
+                         "partial upload the server holds. Needs write access to the "
+                         "project.",
              responses=errors(400, 401, 403, 404, 503))
 def missing(request: Request, entity: Entity, project: Project, caller: CanWriteProject,
-            store: ArtifactStore,
+            store: ArtifactStore, blobs: Blobs, settings: Settings,
             digests: Annotated[list[Annotated[str, PathParam(pattern=DIGEST)]],
                                Body(embed=True, max_length=MAX_DIGESTS)]) -> Response:
-    return respond(request, {"missing": store.missing_for(entity, project, digests,
-                                                          caller.can_read)})
+    lacking = store.missing_for(entity, project, digests, caller.can_read)
+    offsets = {}
+    for digest in lacking:  # partial uploads: where each one goes on
+        part = _part(settings, blobs, digest)
+        if part.exists():
+            offsets[digest] = part.stat().st_size
+    return respond(request, {"missing": lacking, "offsets": offsets})
 
 
 def _part(settings: ServerSettings, blobs: BlobStore, digest: str) -> Path:
@@ -108,7 +115,7 @@ async def upload_chunk(request: Request, entity: Entity, project: Project, diges
 def _append(store: SqlArtifactStore, blobs: BlobStore, settings: ServerSettings,
             digest: str, offset: int, size: int, body: bytes, where: tuple[str, str],
             auth: Access) -> dict[str, Any]:
-    if _complete(store, blobs, digest, *where, auth):
+    if offset == 0 and _complete(store, blobs, digest, *where, auth):
         return {"offset": size, "complete": True}
     if offset + len(body) > size:
         raise ValidationError(f"the chunk ends at byte {offset + len(body)}, after the "
@@ -132,8 +139,7 @@ def _append(store: SqlArtifactStore, blobs: BlobStore, settings: ServerSettings,
                                       "the upload was dropped: send the file again")
             if not blobs.has(digest):
                 blobs.put_file(digest, part)
-            store.record_blob(digest, size, md5)
-            store.grant_blobs([digest], *where)
+            store.record_blob(digest, size, md5, grant=where)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 part.unlink()
@@ -175,7 +181,8 @@ def download(entity: Entity, project: Project, digest: Digest, caller: CanReadPr
                 yield chunk
 
     return StreamingResponse(chunks(), media_type="application/octet-stream",
-                             headers={"Content-Length": str(size)})
+                             headers={"Content-Length": str(size),
+                                      "Content-Encoding": "identity"})  # never gzipped
 
 
 @router.post("/gc", summary="Delete blobs no artifact version holds (site admins)",

@@ -79,22 +79,36 @@ class SqlArtifactStore:
                                          .where(artifact_blobs.c.sha256.in_(part))).scalars())
         return [d for d in wanted if d not in have]
 
-    def record_blob(self, digest: str, size: int, md5: str | None = None) -> None:
-        """Note that the blob store now holds ``digest`` (idempotent)."""
-        check_digest(digest)
+    def record_blob(self, digest: str, size: int, md5: str | None = None, *,
+                    grant: tuple[str, str] | None = None) -> None:
+        """Note that the blob store now holds ``digest`` (idempotent); with ``grant``,
+        let that (entity, project) use it, in the same transaction."""
+        self.record_blobs([(digest, size, md5)], grant=grant)
+
+    def record_blobs(self, blobs: Sequence[tuple[str, int, str | None]], *,
+                     grant: tuple[str, str] | None = None) -> None:
+        """``record_blob`` for many blobs in one transaction."""
+        if not blobs:
+            return
+        for digest, _, _ in blobs:
+            check_digest(digest)
         with self._engine.begin() as conn:
-            found = conn.execute(select(artifact_blobs.c.md5)
-                                 .where(artifact_blobs.c.sha256 == digest)).first()
-            if found is None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(insert(artifact_blobs).values(
-                            sha256=digest, size=size, md5=md5, created_at=self._clock()))
-                except IntegrityError:
-                    pass  # another process recorded it first
-            elif found[0] is None and md5:
-                conn.execute(update(artifact_blobs).where(artifact_blobs.c.sha256 == digest)
-                             .values(md5=md5))
+            for digest, size, md5 in blobs:
+                found = conn.execute(select(artifact_blobs.c.md5)
+                                     .where(artifact_blobs.c.sha256 == digest)).first()
+                if found is None:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(insert(artifact_blobs).values(
+                                sha256=digest, size=size, md5=md5,
+                                created_at=self._clock()))
+                    except IntegrityError:
+                        pass  # another process recorded it first
+                elif found[0] is None and md5:
+                    conn.execute(update(artifact_blobs)
+                                 .where(artifact_blobs.c.sha256 == digest).values(md5=md5))
+                if grant is not None:
+                    self._grant(conn, digest, *grant)
 
     def missing_for(self, entity: str, project: str, digests: Sequence[str],
                     can_read: Callable[[str, str], bool]) -> list[str]:
@@ -137,17 +151,21 @@ class SqlArtifactStore:
             return
         with self._engine.begin() as conn:
             for digest in digests:
-                found = conn.execute(select(artifact_blob_grants.c.sha256).where(
-                    artifact_blob_grants.c.sha256 == digest,
-                    artifact_blob_grants.c.entity == entity,
-                    artifact_blob_grants.c.project == project)).first()
-                if found is None:
-                    try:
-                        with conn.begin_nested():
-                            conn.execute(insert(artifact_blob_grants).values(
-                                sha256=digest, entity=entity, project=project))
-                    except IntegrityError:
-                        pass
+                self._grant(conn, digest, entity, project)
+
+    @staticmethod
+    def _grant(conn: Connection, digest: str, entity: str, project: str) -> None:
+        found = conn.execute(select(artifact_blob_grants.c.sha256).where(
+            artifact_blob_grants.c.sha256 == digest,
+            artifact_blob_grants.c.entity == entity,
+            artifact_blob_grants.c.project == project)).first()
+        if found is None:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(artifact_blob_grants).values(
+                        sha256=digest, entity=entity, project=project))
+            except IntegrityError:
+                pass
 
     def blob_readable_in(self, digest: str) -> set[tuple[str, str]]:
         """The (entity, project) pairs whose committed versions hold ``digest``."""

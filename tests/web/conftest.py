@@ -40,5 +40,5 @@ BASE_URL_WARNING = pytest.mark.filterwarnings(
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/web/" in item.nodeid or item.nodeid.startswith("test_"):
+        if "tests/web/" in item.nodeid:
             item.add_marker(BASE_URL_WARNING)

@@ -162,3 +162,37 @@ def test_run_page_overview_notes_config_console(world: World, page: Page) -> Non
     expect(lines).to_have_count(1)
     expect(lines).to_contain_text("epoch 17 finished")
     shot(page, "run-console")
+
+
+def test_saved_view_keeps_the_panel_layout(world: World, page: Page) -> None:
+    login(page, world)
+    expect(page.get_by_test_id("whoami")).to_have_text("alice")
+    page.goto(f"{world.server.url}/alice/mine")
+    wait_chart(page, "train/loss", lines=2)
+    panel = page.locator('.panel[data-key="train/loss"]')
+    page.get_by_role("button", name="Remove panel train/loss").click()
+    expect(panel).to_have_count(0)
+    page.get_by_label("Add panel").select_option("train/loss")
+    expect(panel).to_have_count(1)
+    panel.get_by_role("button", name="Panel width 3").click()
+    expect(panel).to_have_class("panel size-3")
+    page.get_by_role("button", name="Save view").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved view “default”")
+    stored = httpx.get(f"{world.server.url}/api/v1/views/alice/mine",
+                       headers={"Authorization": f"Bearer {ADMIN_KEY}"}).json()["items"]
+    assert [(v["name"], v["spec"]["panels"]) for v in stored] == [
+        ("default", [{"key": "train/loss", "size": 3}])]
+
+    fresh = page.context.new_page()
+    fresh.goto(f"{world.server.url}/alice/mine")  # no layout in the URL: the saved view
+    expect(fresh.locator('.panel[data-key="train/loss"]')).to_have_class("panel size-3")
+    wait_chart(fresh, "train/loss", lines=2)
+
+    theme = fresh.get_by_role("button", name="Switch between light and dark theme")
+    expect(fresh.locator("html")).to_have_attribute("data-theme", "light")
+    theme.click()
+    expect(fresh.locator("html")).to_have_attribute("data-theme", "dark")
+    shot(fresh, "workspace-dark")
+    theme.focus()  # by keyboard too
+    fresh.keyboard.press("Enter")
+    expect(fresh.locator("html")).to_have_attribute("data-theme", "light")

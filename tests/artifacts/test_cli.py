@@ -68,10 +68,12 @@ def test_put_get_ls_rm_gc_locally(tmp_path: Path) -> None:
     assert "would delete 0 unused blobs" in cli(data_dir, "gc").output
     assert "deleted alice/proj/ds:v0" in cli(data_dir, "artifact", "rm", "ds:v0",
                                              "-p", "proj").output
-    dry = cli(data_dir, "gc").output
+    assert "would delete 0 unused blobs" in cli(data_dir, "gc").output  # too young
+    dry = cli(data_dir, "gc", "--min-age", "0").output
     assert "would delete 1 unused blobs (5 bytes)" in dry
-    assert "deleted 1 unused blobs (5 bytes)" in cli(data_dir, "gc", "--delete").output
-    assert "would delete 0 unused blobs" in cli(data_dir, "gc").output
+    assert "deleted 1 unused blobs (5 bytes)" in cli(data_dir, "gc", "--delete",
+                                                     "--min-age", "0").output
+    assert "would delete 0 unused blobs" in cli(data_dir, "gc", "--min-age", "0").output
     cli(data_dir, "artifact", "get", "ds:latest", "-p", "proj", "--root",
         str(tmp_path / "out2"), "--verify")  # the remaining version is whole
     assert files(tmp_path / "out2") == {"a.txt": b"changed", "sub/b.txt": b"beta"}

@@ -11,10 +11,13 @@ from tracklet.cli.context import CliContext, pass_cli
 @click.command()
 @click.option("--delete", is_flag=True,
               help="Really delete (without it, only count what would go).")
+@click.option("--min-age", type=click.FloatRange(min=0), default=3600.0, show_default=True,
+              metavar="SECONDS", help="Keep blobs stored less than this long ago (they may "
+                                      "belong to an upload still going on).")
 @click.option("--host", metavar="URL",
               help="Collect on the server at URL (needs a site admin's API key).")
 @pass_cli
-def gc(cli: CliContext, delete: bool, host: str | None) -> None:
+def gc(cli: CliContext, delete: bool, min_age: float, host: str | None) -> None:
     """Free the blobs of deleted artifact versions: those no remaining version holds.
 
     A dry run by default: it says how many blobs and bytes would be deleted.
@@ -26,7 +29,8 @@ def gc(cli: CliContext, delete: bool, host: str | None) -> None:
         url = normalize_url(host)
         with ServerClient(url, cli.server_key(url)) as client:
             reply = client.request("POST", "/artifact-blobs/gc",
-                                   params={"dry_run": "false" if delete else "true"}).json()
+                                   params={"dry_run": "false" if delete else "true",
+                                           "min_age": min_age}).json()
         count, size = int(reply["blobs"]), int(reply["bytes"])
         where = url
     else:
@@ -37,7 +41,7 @@ def gc(cli: CliContext, delete: bool, host: str | None) -> None:
             raise click.ClickException(f"no Tracklet data in {settings.root.absolute()}")
         backend = LocalBackend(settings.root, settings.store_url)
         try:
-            unused = backend.store.unreferenced_blobs()
+            unused = backend.store.unreferenced_blobs(min_age=min_age)
             if delete:
                 for digest, _ in unused:
                     backend.blobs.delete(digest)

@@ -186,12 +186,15 @@ def download(entity: Entity, project: Project, digest: Digest, caller: CanReadPr
 
 
 @router.post("/gc", summary="Delete blobs no artifact version holds (site admins)",
-             description="With `dry_run` (the default) only counts them.",
+             description="Blobs stored less than `min_age` seconds ago (default 3600) "
+                         "are kept: they may belong to a log still uploading. With "
+                         "`dry_run` (the default) only counts them.",
              responses=errors(401, 403, 503))
 def collect_garbage(request: Request, auth: Authorized, store: ArtifactStore, blobs: Blobs,
-                    dry_run: bool = True) -> Response:
+                    dry_run: bool = True,
+                    min_age: Annotated[float, Query(ge=0, le=1e9)] = 3600.0) -> Response:
     auth.require_admin()
-    unused = store.unreferenced_blobs()
+    unused = store.unreferenced_blobs(min_age=min_age)
     if not dry_run:
         for digest, _size in unused:
             blobs.delete(digest)

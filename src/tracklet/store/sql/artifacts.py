@@ -181,12 +181,16 @@ class SqlArtifactStore:
                 .where(artifact_files.c.sha256 == digest)).all()
         return {(r[0], r[1]) for r in rows}
 
-    def unreferenced_blobs(self) -> list[tuple[str, int]]:
-        """Blobs in the index that no version names: what garbage collection may delete."""
+    def unreferenced_blobs(self, *, min_age: float = 0.0) -> list[tuple[str, int]]:
+        """Blobs in the index that no version names and that were stored at least
+        ``min_age`` seconds ago (younger ones may belong to a log still uploading): what
+        garbage collection may delete."""
         with self._engine.connect() as conn:
             used = select(artifact_files.c.sha256).where(artifact_files.c.sha256.is_not(None))
             rows = conn.execute(select(artifact_blobs.c.sha256, artifact_blobs.c.size)
-                                .where(artifact_blobs.c.sha256.not_in(used))
+                                .where(artifact_blobs.c.sha256.not_in(used),
+                                       artifact_blobs.c.created_at
+                                       <= self._clock() - min_age)
                                 .order_by(artifact_blobs.c.sha256)).all()
         return [(r[0], int(r[1])) for r in rows]
 

@@ -56,7 +56,7 @@ def make_data(root: Path, size_mb: int, files: int) -> int:
 
 
 def drop_written(path: Path) -> None:
-    os.sync()  # the copy and the log both pay for writing their bytes out
+    os.sync()  # the copy and the first log both pay for writing their bytes out
 
 
 def free_port() -> int:
@@ -112,8 +112,7 @@ def measure(mode: str, data: Path, tmp: Path, base_url: str | None) -> dict[str,
         run.log_artifact(art).wait()
         return art
 
-    out["first_log_s"], art = timed(log)
-    drop_written(client_dir)
+    out["first_log_s"], art = timed(lambda: (log(), drop_written(client_dir))[0])
     out["first_version"] = art.version
     out["relog_unchanged_s"], again = timed(log)
     out["relog_sent_files"] = again.stats.transferred_files

@@ -198,3 +198,22 @@ def test_file_reference_with_checksum(tmp_path: Path) -> None:
 def test_use_before_init_is_a_clear_error() -> None:
     with pytest.raises(errors.NotInitializedError, match=r"tracklet\.init"):
         tracklet.use_artifact("x:latest")
+
+
+def test_download_never_writes_through_a_symlink_out_of_the_root(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "x.txt").write_text("x")
+    run = start(tmp_path)
+    art = tracklet.Artifact("ds", "dataset")
+    art.add_dir(src)
+    run.log_artifact(art).wait()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "sub").symlink_to(outside)
+    with pytest.raises(errors.ValidationError, match="outside"):
+        run.use_artifact("ds:latest").download(root)
+    assert list(outside.iterdir()) == []
+    run.finish()

@@ -264,7 +264,8 @@ class Artifact:
         self.stats = download_files(self._context.backend, info, entries, folder,
                                     self._context.download_cache(), self._context.digests,
                                     show_progress=self._context.show_progress)
-        self._context.clean_cache()
+        if self.stats.transferred_files:  # only new blobs can push the cache over
+            self._context.clean_cache()
         return {e.path: str(folder / e.path) for e in entries}
 
     def verify(self, root: str | os.PathLike[str] | None = None) -> None:

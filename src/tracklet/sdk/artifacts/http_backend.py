@@ -171,9 +171,16 @@ class HttpBackend:
         return ArtifactVersionInfo.from_json(reply)
 
     def list_files(self, version: ArtifactVersionInfo) -> list[ManifestEntry]:
-        reply = self._json("GET", self._version_url(version) + "/files")
-        return [ManifestEntry(e["path"], e.get("digest"), e.get("size"), e.get("md5"),
-                              e.get("ref"), e.get("extra")) for e in reply["items"]]
+        out: list[ManifestEntry] = []
+        cursor: str | None = None
+        while True:
+            reply = self._json("GET", self._version_url(version) + "/files",
+                               params={"cursor": cursor} if cursor else None)
+            out.extend(ManifestEntry(e["path"], e.get("digest"), e.get("size"), e.get("md5"),
+                                     e.get("ref"), e.get("extra")) for e in reply["items"])
+            cursor = reply.get("next_cursor")
+            if not cursor:
+                return out
 
     def list_versions(self, entity: str, project: str, name: str) -> list[ArtifactVersionInfo]:
         out: list[ArtifactVersionInfo] = []

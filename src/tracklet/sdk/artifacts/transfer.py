@@ -135,13 +135,21 @@ def upload_files(backend: ArtifactBackend, entity: str, project: str,
     return entries, stats
 
 
-def safe_target(root: Path, path: str) -> Path:
-    """``root / path``, refusing anything that would land outside ``root``."""
+def safe_target(root: Path, path: str, checked: dict[Path, bool] | None = None) -> Path:
+    """``root / path``, refusing anything that would land outside ``root`` (``checked``
+    remembers folders already resolved, for many files at once)."""
     check_file_path(path)
     target = root / path
-    real_root = os.path.realpath(root)
-    real_parent = os.path.realpath(target.parent)
-    if os.path.commonpath([real_root, real_parent]) != real_root:
+    parent = target.parent
+    if checked is None or parent not in checked:
+        real_root = os.path.realpath(root)
+        real_parent = os.path.realpath(parent)
+        inside = os.path.commonpath([real_root, real_parent]) == real_root
+        if checked is not None:
+            checked[parent] = inside
+    else:
+        inside = checked[parent]
+    if not inside:
         raise ValidationError(f"artifact file {path!r} would be written outside {root} "
                               "(through a symbolic link); download into an empty folder")
     return target
@@ -168,10 +176,11 @@ def download_files(backend: ArtifactBackend, version: ArtifactVersionInfo,
     stats = TransferStats(files=len(entries), bytes=sum(e.size or 0 for e in entries))
     root.mkdir(parents=True, exist_ok=True)
     targets = {e.path: safe_target(root, e.path) for e in entries}
-    for target in targets.values():
-        target.parent.mkdir(parents=True, exist_ok=True)
-    for e in entries:  # checked again now that the folders exist
-        safe_target(root, e.path)
+    for parent in {t.parent for t in targets.values()}:
+        parent.mkdir(parents=True, exist_ok=True)
+    checked: dict[Path, bool] = {}
+    for e in entries:  # checked now that the folders exist (a symlink cannot lead out)
+        safe_target(root, e.path, checked)
     todo: list[ManifestEntry] = []
     for entry in entries:
         target = targets[entry.path]

@@ -24,11 +24,12 @@ def make_trainer(tmp_path: Path, *, epochs: int = 2, callbacks: list[Any] | None
 
     tok = hf_tiny.tokenizer()
     data = hf_tiny.dataset(tok, rows=64)
-    targs = TrainingArguments(
-        output_dir=str(tmp_path / "out"), report_to=report_to, num_train_epochs=epochs,
-        per_device_train_batch_size=8, per_device_eval_batch_size=16, logging_steps=2,
-        eval_strategy="epoch", save_strategy="no", use_cpu=True, seed=0,
-        disable_tqdm=True, learning_rate=1e-3, **args)
+    options = dict(output_dir=str(tmp_path / "out"), report_to=report_to,
+                   num_train_epochs=epochs, per_device_train_batch_size=8,
+                   per_device_eval_batch_size=16, logging_steps=2, eval_strategy="epoch",
+                   save_strategy="no", use_cpu=True, seed=0, disable_tqdm=True,
+                   learning_rate=1e-3)
+    targs = TrainingArguments(**{**options, **args})
     return Trainer(model=None if model_init else hf_tiny.model(), model_init=model_init,
                    args=targs, train_dataset=data, eval_dataset=data, processing_class=tok,
                    compute_metrics=hf_tiny.accuracy, callbacks=callbacks)
@@ -139,3 +140,61 @@ def test_hyperparameter_search_gives_one_run_per_trial(tmp_path: Path,
     for run in runs:
         assert [r["train/global_step"] for r in history(run, clean_session)
                 if "train/loss" in r] == [2, 4, 6, 8]
+
+
+def test_log_model_end_reloads_and_watch_hooks_the_model(
+        tmp_path: Path, clean_session: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+    from transformers import BertForSequenceClassification, TrainerCallback
+
+    monkeypatch.setenv("TRACKLET_LOG_MODEL", "end")
+    monkeypatch.setenv("WANDB_WATCH", "gradients")  # the W&B name works too
+    seen: list[int] = []
+
+    class CountHooks(TrainerCallback):  # type: ignore[misc]
+        def on_train_end(self, args: Any, state: Any, control: Any, model: Any = None,
+                         **kwargs: Any) -> None:
+            seen.append(sum(len(p._backward_hooks or {}) for p in model.parameters()))
+
+    trainer = make_trainer(tmp_path, epochs=1, run_name="with-model",
+                           callbacks=[CountHooks()])
+    trainer.train()
+    tracklet.finish()
+    # watch() hooked every parameter (histograms: see test_watch_and_media); finish unhooks
+    assert seen == [len(list(trainer.model.parameters()))]
+    assert sum(len(p._backward_hooks or {}) for p in trainer.model.parameters()) == 0
+
+    with tracklet.Api(clean_session) as api:
+        model_artifact = api.artifact("huggingface/model-with-model:final_model")
+        folder = Path(model_artifact.download(tmp_path / "dl"))
+    assert model_artifact.type == "model"
+    assert model_artifact.metadata["final_model"] is True
+    reloaded = BertForSequenceClassification.from_pretrained(folder)
+    for (name, mine), (_, theirs) in zip(trainer.model.state_dict().items(),
+                                         reloaded.state_dict().items()):
+        assert torch.equal(mine, theirs), name
+
+
+def test_log_model_checkpoint_logs_each_save(tmp_path: Path, clean_session: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKLET_LOG_MODEL", "checkpoint")
+    trainer = make_trainer(tmp_path, epochs=1, save_strategy="steps", save_steps=4,
+                           eval_strategy="no")
+    trainer.train()
+    tracklet.finish()
+    run = one_run(clean_session, "huggingface")
+    with tracklet.Api(clean_session) as api:
+        versions = api.artifact_versions("model", f"huggingface/model-{run.id}")
+        assert len(versions) == 2
+        second = api.artifact(f"huggingface/model-{run.id}:checkpoint_global_step_8")
+        names = {f.path for f in second.files()}
+    assert "model.safetensors" in names
+    assert "trainer_state.json" in names
+
+
+def test_bad_log_model_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracklet.integrations.transformers import TrackletCallback
+
+    monkeypatch.setenv("TRACKLET_LOG_MODEL", "sometimes")
+    with pytest.raises(ValueError, match="TRACKLET_LOG_MODEL='sometimes': use one of end"):
+        TrackletCallback()

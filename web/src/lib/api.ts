@@ -169,7 +169,7 @@ export async function fetchRuns(
   params: { filters?: string; order?: string },
   onPage: (runs: Run[], done: boolean) => void,
   signal?: AbortSignal,
-  firstPage = 200,
+  firstPage = 50,
 ): Promise<void> {
   let cursor: string | null = null;
   let limit = firstPage; // a small first page: the first chart need not wait for 10,000 runs

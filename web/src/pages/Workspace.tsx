@@ -143,6 +143,16 @@ export function Workspace({ entity, project, search }: { entity: string; project
 
   // -- metric keys and panels ----------------------------------------------------------
   const [keys, setKeys] = useState<string[]>([]);
+  // the summary names (almost) every history key: panels can start before /keys answers
+  const summaryRun = visibleRuns[0] ?? ordered[0];
+  useLayoutEffect(() => {
+    if (!summaryRun) return;
+    const found = Object.keys(summaryRun.summary).filter((k) => !k.startsWith("_"));
+    setKeys((old) => {
+      const all = [...new Set([...old, ...found])].sort();
+      return old.join("\n") === all.join("\n") ? old : all;
+    });
+  }, [summaryRun?.run_id]);
   const keySource = visibleRuns.slice(0, 5).map(runPath).join(",") || ordered.slice(0, 1).map(runPath).join(",");
   useLayoutEffect(() => {
     if (!keySource) return;

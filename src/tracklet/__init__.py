@@ -32,6 +32,7 @@ __all__ = [
     "log_artifact",
     "login",
     "run",
+    "save",
     "summary",
     "termerror",
     "termlog",
@@ -63,6 +64,7 @@ _LAZY = {
     "watch": "tracklet.sdk.watch",
     "unwatch": "tracklet.sdk.watch",
     "login": "tracklet.sdk.wandb_compat",
+    "save": "tracklet.sdk.run_files",
 }
 
 if TYPE_CHECKING:
@@ -71,6 +73,7 @@ if TYPE_CHECKING:
     from tracklet.sdk.artifacts import Artifact, log_artifact, use_artifact
     from tracklet.sdk.config import Config
     from tracklet.sdk.media import Histogram
+    from tracklet.sdk.run_files import save
     from tracklet.sdk.summary import Summary
     from tracklet.sdk.termlog import termerror, termlog, termwarn
     from tracklet.sdk.wandb_compat import login

@@ -28,6 +28,7 @@ PUBLIC = [
     "log_artifact",
     "login",
     "run",
+    "save",
     "summary",
     "termerror",
     "termlog",

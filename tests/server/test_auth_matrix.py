@@ -34,6 +34,7 @@ PRIVATE = {
     "history":    (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "keys":       (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "console":    (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
+    "files":      (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "series":     (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "series_r2":  (401, 404, 200, 200, 200, 200, 200, 401, 404, 200),
     "live":       (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
@@ -53,6 +54,7 @@ PUBLIC = {
     "run_delete": (401, 403, 403, 204, 204, 204, 204, 401, 401, 401),
     "history":    (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "console":    (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
+    "files":      (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "series":     (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "live":       (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "visibility": (401, 403, 403, 403, 200, 200, 200, 401, 401, 401),
@@ -125,7 +127,7 @@ async def call(world: World, group: str, caller: str, project: str, run: str) ->
         victim = f"del-{caller}"
         assert (await ingest(c, "acme", project, victim)).status_code == 200
         return (await c.delete(f"{base}/{victim}", headers=h)).status_code
-    if group in ("history", "keys", "console"):
+    if group in ("history", "keys", "console", "files"):
         return (await c.get(f"{base}/{run}/{group}", headers=h)).status_code
     target = "r2" if group == "series_r2" else run
     return (await c.get("/api/v1/series", params={"runs": f"acme/{project}/{target}",

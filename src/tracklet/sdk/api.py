@@ -293,6 +293,30 @@ class ApiRun:
         end = self._info.finished_at or self._info.heartbeat_at
         return None if end is None else end - self._info.created_at
 
+    def files(self) -> list[Any]:
+        """The files the run saved with ``save()``, as they were last saved: entries with
+        ``path``, ``size``, ``digest`` and ``download(root=None)``; empty when none."""
+        from tracklet.errors import NotFoundError
+        from tracklet.store.artifacts import run_files_artifact
+
+        entity, project, run_id = self.path
+        try:
+            saved = self._api.artifact(f"{entity}/{project}/{run_files_artifact(run_id)}"
+                                       ":latest")
+        except NotFoundError:
+            return []
+        entries: list[Any] = saved.files()
+        return entries
+
+    def file(self, name: str) -> Any:
+        """One saved file by its name (``.download(root)`` fetches it)."""
+        from tracklet.errors import NotFoundError
+
+        for entry in self.files():
+            if entry.path == name:
+                return entry
+        raise NotFoundError(f"run {'/'.join(self.path)} saved no file {name!r}")
+
     def metric_keys(self, stream: str = "default") -> list[str]:
         kind = "system" if stream in ("system", "events") else "history"
         return self._api.reader.list_metric_keys(self._info.ref, kind=kind)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ system monitor and the console capture."""
 
 from __future__ import annotations
 
+import os
 import time
 import traceback as tb
 from collections.abc import Callable, Iterable, Mapping
@@ -60,6 +61,7 @@ class Run:
         self._steps = StepTracker(self._emit_history, start=start_step)
         self._tracker = tracker
         self._stoppers: list[Callable[[], None]] = []
+        self._files: Any = None  # a RunFiles once save() is called
         self._started = time.monotonic()
         self.finish_status: WriterStatus | None = None
         emit_config = None if writer is None else self._emit_config
@@ -217,6 +219,18 @@ class Run:
         from tracklet.sdk.artifacts.client import use_artifact
 
         return use_artifact(self, artifact, type=type)
+
+    def save(self, glob_str: str | os.PathLike[str],
+             base_path: str | os.PathLike[str] | None = None, policy: str = "live") -> list[str]:
+        """Keep the files matching ``glob_str`` with this run, named relative to
+        ``base_path`` (default: the folder of the pattern); returns their names. ``policy``:
+        ``"now"`` uploads at once, ``"end"`` at finish, ``"live"`` both."""
+        from tracklet.sdk.run_files import RunFiles
+
+        if self._files is None:
+            self._files = RunFiles(self)
+        names: list[str] = self._files.save(glob_str, base_path, policy)
+        return names
 
     # -- ending ----------------------------------------------------------------------------
 

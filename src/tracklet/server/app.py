@@ -74,6 +74,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
                     await reaper
             accounts.close()
             app.state.views.close()
+            artifacts = getattr(app.state, "artifact_store", None)  # opened on first use
+            if artifacts is not None:
+                artifacts.close()
             store.close()
 
     app = FastAPI(title="Tracklet", version=__version__, description=DESCRIPTION,

@@ -244,3 +244,11 @@ class CollectionInfo:
         return {"entity": self.entity, "project": self.project, "name": self.name,
                 "type": self.type, "description": self.description,
                 "created_at": self.created_at, "version_count": self.version_count}
+
+
+RUN_FILES_TYPE = "run-files"
+
+
+def run_files_artifact(run_id: str) -> str:
+    """The artifact holding what run ``run_id`` saved with ``tracklet.save``."""
+    return f"run-{run_id}-files"

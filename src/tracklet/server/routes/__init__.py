@@ -11,6 +11,7 @@ from tracklet.server.routes.history import router as history_router
 from tracklet.server.routes.ingest import router as ingest_router
 from tracklet.server.routes.live import router as live_router
 from tracklet.server.routes.projects import router as projects_router
+from tracklet.server.routes.run_files import router as run_files_router
 from tracklet.server.routes.runs import router as runs_router
 from tracklet.server.routes.series import router as series_router
 from tracklet.server.routes.sharing import router as sharing_router
@@ -20,3 +21,4 @@ ROUTERS = [health_router, ingest_router, projects_router, runs_router, history_r
            console_router, series_router, live_router, accounts_router, sharing_router]
 ROUTERS.append(views_router)
 ROUTERS += [artifacts_router, artifact_blobs_router]
+ROUTERS.append(run_files_router)

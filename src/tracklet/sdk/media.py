@@ -79,7 +79,8 @@ def _pair(np_histogram: Any) -> tuple[list[float], list[float]]:
     except (TypeError, ValueError):
         raise ValueError("np_histogram must be a pair (counts, bin_edges) as returned by "
                          "numpy.histogram") from None
-    counts = _numbers(counts_raw, "np_histogram counts")
+    counts = [int(c) if c.is_integer() else c  # counts stay ints, densities floats
+              for c in _numbers(counts_raw, "np_histogram counts")]
     edges = _numbers(edges_raw, "np_histogram bin edges")
     if len(edges) != len(counts) + 1:
         raise ValueError(f"np_histogram has {len(counts)} counts and {len(edges)} bin edges; "

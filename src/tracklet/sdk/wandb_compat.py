@@ -167,8 +167,15 @@ _MISSING = {
     "Table": "tables (tracklet.Table) are not supported yet; Histogram is",
     "Audio": "audio (tracklet.Audio) is not supported yet; Histogram is",
     "Video": "video (tracklet.Video) is not supported yet; Histogram is",
+    "Html": "HTML media (tracklet.Html) is not supported yet; Histogram is",
+    "Object3D": "3D objects (tracklet.Object3D) are not supported yet; Histogram is",
+    "Plotly": "Plotly charts (tracklet.Plotly) are not supported yet; Histogram is",
     "sweep": "sweeps (tracklet.sweep) are not supported yet",
     "agent": "sweep agents (tracklet.agent) are not supported yet",
+    "controller": "sweep controllers (tracklet.controller) are not supported yet",
+    "restore": "restoring run files (tracklet.restore) is not supported yet; use "
+               "Api().run(path).files()",
+    "alert": "alerts (tracklet.alert) are not supported yet",
 }
 
 

@@ -48,6 +48,19 @@ def test_put_get_roundtrip(store: BlobStore, tmp_path: Path) -> None:
     assert list(store.list_digests()) == []
 
 
+def test_put_bytes_and_move(store: BlobStore, tmp_path: Path) -> None:
+    data = b"bytes in memory"
+    digest = hashlib.sha256(data).hexdigest()
+    store.put_bytes(digest, data)
+    with store.open(digest) as stream:
+        assert stream.read() == data
+    other, path = _blob(tmp_path, b"moved file")
+    store.put_file(other, path, move=True)
+    with store.open(other) as stream:
+        assert stream.read() == b"moved file"
+    assert sorted(store.list_digests()) == sorted([digest, other])
+
+
 def test_missing_blob_is_not_found(store: BlobStore, tmp_path: Path) -> None:
     digest = "ab" * 32
     with pytest.raises(NotFoundError, match=digest):

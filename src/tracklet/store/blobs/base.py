@@ -44,8 +44,13 @@ class BlobStore(Protocol):
         """The stored size of a blob, or None when there is none."""
         ...
 
-    def put_file(self, digest: str, path: Path) -> None:
-        """Store the file at ``path`` as ``digest`` (atomically: whole or not at all)."""
+    def put_file(self, digest: str, path: Path, *, move: bool = False) -> None:
+        """Store the file at ``path`` as ``digest`` (atomically: whole or not at all);
+        with ``move`` the store may take the file itself (rename) instead of a copy."""
+        ...
+
+    def put_bytes(self, digest: str, data: bytes) -> None:
+        """Store ``data`` as ``digest`` (atomically)."""
         ...
 
     def get_file(self, digest: str, dest: Path) -> None:

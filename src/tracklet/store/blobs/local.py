@@ -33,14 +33,33 @@ class LocalBlobStore:
         except FileNotFoundError:
             return None
 
-    def put_file(self, digest: str, path: Path) -> None:
+    def put_file(self, digest: str, path: Path, *, move: bool = False) -> None:
+        target = self.path(digest)
+        if target.is_file():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if move:
+            try:
+                os.replace(path, target)
+                return
+            except OSError:  # another file system: copy instead
+                pass
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    def put_bytes(self, digest: str, data: bytes) -> None:
         target = self.path(digest)
         if target.is_file():
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         try:
-            shutil.copyfile(path, tmp)
+            tmp.write_bytes(data)
             os.replace(tmp, target)
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -86,9 +86,12 @@ class S3BlobStore:
         head = self._head(digest)
         return None if head is None else int(head["ContentLength"])
 
-    def put_file(self, digest: str, path: Path) -> None:
+    def put_file(self, digest: str, path: Path, *, move: bool = False) -> None:
         # An S3 PUT (or a completed multipart upload) is atomic: readers never see half.
         self.client.upload_file(str(path), self.bucket, self.key(digest))
+
+    def put_bytes(self, digest: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self.key(digest), Body=data)
 
     def get_file(self, digest: str, dest: Path) -> None:
         from botocore.exceptions import ClientError

@@ -129,6 +129,17 @@ def rss_mb(pid: int) -> float:
         return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server and its children (the database's own
+    processes, e.g. PostgreSQL's, are not counted)."""
+    try:
+        p = psutil.Process(pid)
+        times = [q.cpu_times() for q in [p, *p.children(recursive=True)]]
+    except psutil.NoSuchProcess:
+        return 0.0
+    return sum(t.user + t.system for t in times)
+
+
 def bench_ingest(db_url: str, tmp: Path, clients: int, steps: int, metrics: int,
                  batch: int) -> dict[str, Any]:
     proc, url = start_server(db_url, tmp)
@@ -152,10 +163,12 @@ def bench_ingest(db_url: str, tmp: Path, clients: int, steps: int, metrics: int,
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
+        cpu0 = cpu_seconds(proc.pid)
         t0 = time.perf_counter()
         go.set()
         results = [out.get(timeout=1800) for _ in workers]
         wall = time.perf_counter() - t0
+        server_cpu = cpu_seconds(proc.pid) - cpu0
         done.set()
         sampler.join()
         for w in workers:
@@ -169,6 +182,8 @@ def bench_ingest(db_url: str, tmp: Path, clients: int, steps: int, metrics: int,
         return {"db": db_url.split(":")[0], "clients": clients, "points": points,
                 "points_stored": stored, "wall_s": round(wall, 3),
                 "points_per_s": round(points / wall),
+                # what one core of the server does, however loaded the machine is
+                "points_per_server_cpu_s": round(points / server_cpu) if server_cpu else None,
                 "slowest_client_s": round(max(e - s for _, s, e, _ in results), 3),
                 "rss_idle_mb": round(rss_idle, 1),
                 "rss_max_mb": round(max(samples, default=0.0), 1),
@@ -336,6 +351,9 @@ def report(result: dict[str, Any]) -> None:
               f"{row['points_per_s']:>12,} {row['wall_s']:>8} "
               f"{row['rss_idle_mb']:>7}/{row['rss_max_mb']}/{row['rss_end_mb']}  "
               f"{ok} (>= {TARGETS['ingest_pts_s']:,}){lost}")
+        if row.get("points_per_server_cpu_s"):
+            print(f"    {row['points_per_server_cpu_s']:,} points per CPU second of the server "
+                  "process (independent of the machine's load)")
     if result["reads"]:
         print(f"\n{'read (in-process HTTP)':<40} {'p50 ms':>8} {'min ms':>8} {'bytes':>10}")
         for name, row in result["reads"].items():

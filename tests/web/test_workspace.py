@@ -184,7 +184,7 @@ def test_a_running_run_gets_new_points_without_a_reload(tmp_path: Path, page: Pa
         shot(page, "workspace-live")
         run.finish()
         expect(page.locator(".state-finished")).to_be_visible(timeout=10_000)
-        assert appeared < 5.0, f"new points took {appeared:.1f} s to appear"
+        assert appeared < 2.0, f"new points took {appeared:.1f} s to appear (target 2 s)"
     finally:
         run.finish()
         if server is not None:

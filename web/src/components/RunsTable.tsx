@@ -7,6 +7,7 @@ import { onLink, projectUrl } from "../lib/router";
 import { runColor } from "../lib/series";
 
 export const ROW_HEIGHT = 30;
+const CHUNK = 16;
 
 export interface Column {
   id: string; // "name", "state", ... or "config.<key>" / "summary.<key>"
@@ -81,7 +82,9 @@ export interface TableProps {
 
 export function RunsTable(p: TableProps) {
   const scroller = useRef<HTMLDivElement>(null);
-  const [top, setTop] = useState(0);
+  // rows are rendered in blocks of CHUNK: scrolling re-renders only when a block boundary
+  // is crossed, not on every scroll event
+  const [chunk, setChunk] = useState(0);
   const [height, setHeight] = useState(600);
   useEffect(() => {
     const el = scroller.current;
@@ -90,9 +93,8 @@ export function RunsTable(p: TableProps) {
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
-  const overscan = 8;
-  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - overscan);
-  const last = Math.min(p.rows.length, Math.ceil((top + height) / ROW_HEIGHT) + overscan);
+  const first = Math.max(0, (chunk - 1) * CHUNK);
+  const last = Math.min(p.rows.length, (chunk + 2) * CHUNK + Math.ceil(height / ROW_HEIGHT));
   const desc = p.sort.startsWith("-");
   const sortKey = desc ? p.sort.slice(1) : p.sort;
   const serverField = (id: string) => (id === "duration" || id === "user" || id === "tags" ? null : id);
@@ -126,7 +128,10 @@ export function RunsTable(p: TableProps) {
           );
         })}
       </div>
-      <div class="tbody" ref={scroller} onScroll={(e) => setTop((e.currentTarget as HTMLDivElement).scrollTop)}>
+      <div class="tbody" ref={scroller} onScroll={(e) => {
+          const next = Math.floor((e.currentTarget as HTMLDivElement).scrollTop / ROW_HEIGHT / CHUNK);
+          if (next !== chunk) setChunk(next);
+        }}>
         <div style={{ height: `${p.rows.length * ROW_HEIGHT}px`, position: "relative" }}>
           {p.rows.slice(first, last).map((row, i) => {
             const y = (first + i) * ROW_HEIGHT;

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page, expect
-from web_support import child_env, wait_chart
+from web_support import child_env, team_server, wait_chart
 
 
 def test_demo_serves_the_dashboard_until_ctrl_c(tmp_path: Path, page: Page) -> None:
@@ -53,3 +53,18 @@ def test_demo_serves_the_dashboard_until_ctrl_c(tmp_path: Path, page: Page) -> N
         proc.stderr.close()
     out = "".join(lines)
     assert "No browser on this machine" in out
+
+
+def test_an_empty_server_shows_how_to_log_a_first_run(tmp_path: Path, page: Page) -> None:
+    server = team_server(tmp_path / "empty.db", "--public-reads")
+    try:
+        page.goto(server.url)
+        expect(page.get_by_role("heading", name="No projects yet")).to_be_visible()
+        code = page.get_by_label("Log a first run")
+        expect(code).to_contain_text("import tracklet")
+        expect(code).to_contain_text('tracklet.init(project="my-first-project"')
+        expect(code).to_contain_text('run.log({"train/loss": 0.5})')
+        page.goto(f"{server.url}/api/v1/no-such-endpoint")
+        assert "no such endpoint" in page.content()  # the API keeps its own 404
+    finally:
+        server.stop()

@@ -189,3 +189,34 @@ def test_a_running_run_gets_new_points_without_a_reload(tmp_path: Path, page: Pa
         run.finish()
         if server is not None:
             server.stop()
+
+
+def test_bucketed_chart_draws_a_min_max_band_that_keeps_a_spike(tmp_path: Path,
+                                                               page: Page) -> None:
+    data = tmp_path / "data"
+    values = [1.0 + 0.001 * (s % 10) for s in range(3000)]
+    values[1234] = 9.5  # one spike among 3,000 points, drawn with 500 buckets
+    run = log_run(data, "spiky", name="spiky", config={}, values={"loss": values})
+    server = ui_server(data)
+    try:
+        page.goto(f"{server.url}/{run.entity}/spiky?res=500")
+        wait_chart(page, "loss", lines=1)
+        bands = page.evaluate("""() => {
+            const u = window.tracklet.charts['loss'];
+            const labels = u.series.map(s => s.label);
+            const hi = u.data[labels.indexOf('spiky max')];
+            const line = u.data[labels.indexOf('spiky')];
+            return {labels, n: u.data[0].length, hi: Math.max(...hi.filter(v => v !== null)),
+                    line: Math.max(...line.filter(v => v !== null))};
+        }""")
+        assert bands["labels"][1:] == ["spiky", "spiky min", "spiky max"]
+        assert bands["n"] <= 500 and bands["hi"] == 9.5  # the band keeps the spike
+        assert bands["line"] < 9.5  # ... which the bucket means alone would hide
+        page.goto(f"{server.url}/{run.entity}/spiky?res=500&zoom=1200,1300")
+        page.wait_for_function(
+            "() => { const u = window.tracklet.charts['loss'];"
+            " return u && u.series.length === 2 && u.data[0].length === 101; }")
+        hover_x(page, "loss", 1234)
+        expect(page.locator(".tooltip-value")).to_have_text("9.5")
+    finally:
+        server.stop()

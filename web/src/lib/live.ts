@@ -13,7 +13,9 @@ export interface LivePoints {
 export function subscribe(runs: string[], keys: string[], onPoints: (p: LivePoints) => void, onState: (run: string, state: string) => void): () => void {
   if (!runs.length || !keys.length) return () => {};
   const share = shareToken();
-  const src = new EventSource(API + "/live" + query({ runs, keys: keys.slice(0, 50), share }));
+  // the server takes at most 100 runs, 50 keys and 1,000 run x key pairs per stream
+  const few = runs.slice(0, 100);
+  const src = new EventSource(API + "/live" + query({ runs: few, keys: keys.slice(0, Math.max(1, Math.min(50, Math.floor(1000 / few.length)))), share }));
   src.addEventListener("points", (e) => {
     const d = JSON.parse((e as MessageEvent).data);
     onPoints({ run: d.run, key: d.key, steps: d.steps, values: d.values.map(num), timestamps: d.timestamps.map(num) });

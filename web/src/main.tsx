@@ -4,6 +4,8 @@ import { useEffect, useState } from "preact/hooks";
 import "./styles.css";
 import { api, Me, setCsrf } from "./lib/api";
 import { navigate, onLink, parseRoute, projectUrl, useLocation } from "./lib/router";
+import { ArtifactVersion } from "./pages/ArtifactVersion";
+import { Collections, Versions } from "./pages/Artifacts";
 import { Compare } from "./pages/Compare";
 import { Login } from "./pages/Login";
 import { Projects } from "./pages/Projects";
@@ -86,9 +88,12 @@ function App() {
         {route.page === "workspace" && <Workspace key={`${route.entity}/${route.project}`} entity={route.entity} project={route.project} search={search} />}
         {route.page === "run" && <RunPage entity={route.entity} project={route.project} runId={route.runId} search={search} />}
         {route.page === "compare" && <Compare entity={route.entity} project={route.project} search={search} />}
-        {(route.page === "artifacts" || route.page === "sweeps") && (
+        {route.page === "artifacts" && !route.name && <Collections entity={route.entity} project={route.project} search={search} />}
+        {route.page === "artifacts" && route.name && !route.version && <Versions entity={route.entity} project={route.project} name={route.name} />}
+        {route.page === "artifacts" && route.name && route.version && <ArtifactVersion entity={route.entity} project={route.project} name={route.name} alias={route.version} />}
+        {route.page === "sweeps" && (
           <div class="pad empty">
-            <h2>{route.page === "artifacts" ? "Artifacts" : "Sweeps"}</h2>
+            <h2>Sweeps</h2>
             <p class="muted">Nothing here yet for {route.entity}/{route.project}.</p>
           </div>
         )}

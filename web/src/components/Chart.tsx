@@ -229,8 +229,8 @@ export function Chart(p: ChartProps) {
           <div class="tooltip-x">
             {p.xLabel} <b>{tip.x}</b>
           </div>
-          {tip.rows.map((r) => (
-            <div class="tooltip-row" key={r.label}>
+          {tip.rows.map((r, i) => (
+            <div class="tooltip-row" key={i}>
               <i style={{ background: r.color }} />
               <span class="tooltip-name">{r.label}</span>
               <span class="tooltip-value">{r.value}</span>

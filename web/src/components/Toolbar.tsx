@@ -23,7 +23,7 @@ export function Toolbar(p: ToolbarProps) {
   return (
     <div class="toolbar">
       <input type="search" class="search" placeholder="Search runs by name" aria-label="Search runs" value={p.search} onInput={(e) => p.onSearch((e.target as HTMLInputElement).value)} />
-      <details class="dropdown filters" open={p.filters.length > 0 ? undefined : undefined}>
+      <details class="dropdown filters">
         <summary>Filters{p.filters.length ? ` (${p.filters.length})` : ""}</summary>
         <div class="dropdown-body">
           <datalist id="filter-fields">

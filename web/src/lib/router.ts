@@ -7,7 +7,7 @@ export type Route =
   | { page: "workspace"; entity: string; project: string }
   | { page: "run"; entity: string; project: string; runId: string }
   | { page: "compare"; entity: string; project: string }
-  | { page: "artifacts"; entity: string; project: string }
+  | { page: "artifacts"; entity: string; project: string; name?: string; version?: string }
   | { page: "sweeps"; entity: string; project: string }
   | { page: "missing"; path: string };
 
@@ -19,6 +19,8 @@ export function parseRoute(pathname: string, search: string): Route {
   if (parts.length === 2) return { page: "workspace", entity: parts[0], project: parts[1] };
   if (parts.length === 4 && parts[2] === "runs")
     return { page: "run", entity: parts[0], project: parts[1], runId: parts[3] };
+  if ((parts.length === 4 || parts.length === 5) && parts[2] === "artifacts")
+    return { page: "artifacts", entity: parts[0], project: parts[1], name: parts[3], version: parts[4] };
   if (parts.length === 3) {
     const [entity, project, what] = parts;
     if (what === "compare") return { page: "compare", entity, project };

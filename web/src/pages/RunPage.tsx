@@ -6,8 +6,10 @@ import { navigate, onLink, projectUrl, setQuery } from "../lib/router";
 import { CurveMap, fetchCurves, runColor } from "../lib/series";
 import { Panels } from "../components/Panels";
 import { Console } from "../components/Console";
+import { RunArtifacts } from "../components/RunArtifacts";
+import { RunFiles } from "../components/RunFiles";
 
-const TABS = ["overview", "config", "summary", "charts", "system", "console", "files"] as const;
+const TABS = ["overview", "config", "summary", "charts", "system", "console", "artifacts", "files"] as const;
 
 export function RunPage({ entity, project, runId, search }: { entity: string; project: string; runId: string; search: string }) {
   const tab = (new URLSearchParams(search).get("tab") ?? "overview") as (typeof TABS)[number];
@@ -54,7 +56,8 @@ export function RunPage({ entity, project, runId, search }: { entity: string; pr
       {tab === "charts" && <RunCharts run={run} kind="history" />}
       {tab === "system" && <RunCharts run={run} kind="system" />}
       {tab === "console" && <Console path={path} running={run.state === "running"} />}
-      {tab === "files" && <p class="muted">No files for this run yet (artifacts and media land here).</p>}
+      {tab === "artifacts" && <RunArtifacts entity={entity} project={project} runId={runId} />}
+      {tab === "files" && <RunFiles entity={entity} project={project} runId={runId} />}
     </div>
   );
 }

@@ -4,6 +4,7 @@ bob member, vic viewer), team `evil` (eve), a site admin `root`, projects and sh
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,31 @@ async def ingest(client: httpx.AsyncClient, entity: str, project: str, run_id: s
                              headers={**(MSGPACK if headers is None else CTYPE), **(headers or {})})
 
 
+BLOB = b"hello artifacts\n"
+BLOB_DIGEST = hashlib.sha256(BLOB).hexdigest()
+
+
+async def commit_version(client: httpx.AsyncClient, project: str, name: str, path: str,
+                         run_id: str | None = None) -> dict[str, Any]:
+    """A version of artifact ``acme/project/name`` holding BLOB at ``path`` (static key)."""
+    reply = await client.post(f"/api/v1/artifacts/acme/{project}/{name}/versions", json={
+        "type": "dataset", "entries": [{"path": path, "digest": BLOB_DIGEST,
+                                        "size": len(BLOB)}], "run_id": run_id},
+        headers=AUTH)
+    assert reply.status_code in (200, 201), reply.text
+    return dict(reply.json()["version"])
+
+
+async def seed_artifacts(client: httpx.AsyncClient, project: str, run_id: str) -> None:
+    """Artifact `data` (v0, logged by the run) and the run's saved file `notes.md`."""
+    reply = await client.put(f"/api/v1/artifact-blobs/acme/{project}/{BLOB_DIGEST}/upload",
+                             params={"offset": 0, "size": len(BLOB)}, content=BLOB,
+                             headers={**AUTH, "Content-Type": "application/octet-stream"})
+    assert reply.status_code == 200, reply.text
+    await commit_version(client, project, "data", "data.txt", run_id)
+    await commit_version(client, project, f"run-{run_id}-files", "notes.md", run_id)
+
+
 @contextlib.asynccontextmanager
 async def open_world(db_url: str, **settings: Any) -> AsyncIterator[World]:
     app = create_app(settings_for(db_url, **settings))
@@ -65,6 +91,8 @@ async def open_world(db_url: str, **settings: Any) -> AsyncIterator[World]:
                                          ("acme", "pub", "p1"), ("acme", "other", "o1")):
                 assert (await ingest(c, entity, project, run)).status_code == 200
             accounts.set_visibility("acme", "pub", "public")
+            await seed_artifacts(c, "priv", "r1")
+            await seed_artifacts(c, "pub", "p1")
             world.shares["share_run"] = accounts.create_share_link(
                 "acme", "priv", "r1", created_by=None)[1]
             world.shares["share_project"] = accounts.create_share_link(

@@ -165,8 +165,9 @@ def remove_alias(entity: Entity, project: Project, name: Name, alias: Alias,
              description="Needs read access to the artifact and write access to the run's "
                          "project.", responses=errors(400, 401, 403, 404, 503))
 def record_usage(entity: Entity, project: Project, name: Name, alias: Alias, body: UsageIn,
-                 caller: CanReadProject, store: ArtifactStore) -> Response:
-    caller.require_write(body.entity, body.project)
+                 caller: Authorized, store: ArtifactStore) -> Response:
+    caller.require_write(body.entity, body.project)  # a share token: 401 before anything
+    caller.require_read(entity, project)
     version = store.get_version(entity, project, name, alias)
     store.record_usage(version, body.entity, body.project, body.run_id)
     return Response(status_code=204)

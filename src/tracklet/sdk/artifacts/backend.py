@@ -47,8 +47,9 @@ class ArtifactBackend(Protocol):
                          type: str | None = None) -> list[CollectionInfo]: ...
 
     def fetch_blob(self, version: ArtifactVersionInfo, digest: str, dest: Path,
-                   progress: Progress | None = None) -> None:
-        """Write the blob's bytes (unverified: the caller hashes them) to ``dest``."""
+                   progress: Progress | None = None) -> str:
+        """Write the blob's bytes to ``dest``; the sha256 of what was written (the caller
+        compares it with ``digest``)."""
         ...
 
     def record_usage(self, version: ArtifactVersionInfo, entity: str, project: str,
@@ -152,16 +153,15 @@ class LocalBackend:
         return self.store.list_collections(entity, project, type)
 
     def fetch_blob(self, version: ArtifactVersionInfo, digest: str, dest: Path,
-                   progress: Progress | None = None) -> None:
+                   progress: Progress | None = None) -> str:
+        from tracklet.sdk.artifacts.digests import hash_stream
+
         source = self.blobs.path(digest)
         if not source.is_file():
             raise NotFoundError(f"blob {digest} of {version.qualified_name} is missing from "
                                 f"{self.blobs.uri}")
-        with source.open("rb") as src, dest.open("wb") as out:
-            while chunk := src.read(1 << 20):
-                out.write(chunk)
-                if progress is not None:
-                    progress(len(chunk))
+        with open(source, "rb", buffering=0) as src, dest.open("wb") as out:
+            return hash_stream(src, out=out, progress=progress)[0]
 
     def record_usage(self, version: ArtifactVersionInfo, entity: str, project: str,
                      run_id: str) -> None:

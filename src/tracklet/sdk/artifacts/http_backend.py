@@ -9,6 +9,7 @@ find the server unreachable are retried for up to ``retry_for`` seconds.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -129,10 +130,11 @@ class HttpBackend:
         return self._retrying(put).json()
 
     def fetch_blob(self, version: ArtifactVersionInfo, digest: str, dest: Path,
-                   progress: Progress | None = None) -> None:
+                   progress: Progress | None = None) -> str:
         url = f"/artifact-blobs/{_q(version.entity, version.project, digest)}"
 
-        def fetch() -> None:
+        def fetch() -> str:
+            sha = hashlib.sha256()
             try:
                 with self._download.stream("GET", url) as response:
                     if not response.is_success:
@@ -140,13 +142,15 @@ class HttpBackend:
                         raise self.client._error(response)
                     with dest.open("wb") as out:
                         for chunk in response.iter_bytes(1 << 20):
+                            sha.update(chunk)
                             out.write(chunk)
                             if progress is not None:
                                 progress(len(chunk))
             except httpx.TransportError as exc:
                 raise ServerUnavailableError(f"cannot reach {self.where} ({exc})") from exc
+            return sha.hexdigest()
 
-        self._retrying(fetch)
+        return self._retrying(fetch)
 
     # -- versions ----------------------------------------------------------------------------
 

@@ -213,8 +213,7 @@ def download_files(backend: ArtifactBackend, version: ArtifactVersionInfo,
                 tmp = (cache.temp_path(entry.digest) if cache is not None else
                        target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp"))
                 try:
-                    backend.fetch_blob(version, entry.digest, tmp, bar.advance)
-                    got, _ = hash_file(tmp)
+                    got = backend.fetch_blob(version, entry.digest, tmp, bar.advance)
                     if got != entry.digest:
                         raise ArtifactCorruptedError(
                             f"{entry.path} of {version.qualified_name} is corrupted in "

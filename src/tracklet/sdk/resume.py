@@ -11,6 +11,7 @@ from tracklet.sdk.settings import Settings
 from tracklet.shipping.runlog import RunLogReader, find_segments
 
 if TYPE_CHECKING:
+    from tracklet.sdk.api import RunReader
     from tracklet.store.base import RunInfo
 
 
@@ -59,23 +60,18 @@ def load_previous(settings: Settings, run_id: str) -> PreviousRun | None:
 def _from_server(settings: Settings, run_id: str) -> PreviousRun | None:
     from tracklet.sdk.http_api import HttpRunReader
     from tracklet.shipping.client import RetryPolicy
-    from tracklet.store.base import RunRef
 
     reader = HttpRunReader(settings.base_url, settings.api_key or None,
                            timeout=RESUME_TIMEOUT, retry=RetryPolicy(attempts=2))
     try:
-        info = reader.get_run(RunRef(settings.entity, settings.project, run_id))
-    except NotFoundError:
-        return None
+        return _lookup(reader, settings, run_id)
     finally:
         reader.close()
-    return _previous(info)
 
 
 def _from_store(settings: Settings, run_id: str) -> PreviousRun | None:
     from tracklet.shipping.local import LocalShipper
     from tracklet.shipping.sync import sync_paths
-    from tracklet.store.base import RunRef
     from tracklet.store.sql.store import SqlMetadataStore
 
     if not (settings.root / "tracklet.db").exists():
@@ -85,12 +81,18 @@ def _from_store(settings: Settings, run_id: str) -> PreviousRun | None:
         run_path = settings.root / "runs" / run_id
         if run_path.is_dir():
             sync_paths([run_path], LocalShipper(store, owns_store=False))
-        try:
-            info = store.get_run(RunRef(settings.entity, settings.project, run_id))
-        except NotFoundError:
-            return None
+        return _lookup(store, settings, run_id)
     finally:
         store.close()
+
+
+def _lookup(reader: RunReader, settings: Settings, run_id: str) -> PreviousRun | None:
+    from tracklet.store.base import RunRef
+
+    try:
+        info = reader.get_run(RunRef(settings.entity, settings.project, run_id))
+    except NotFoundError:
+        return None
     return _previous(info)
 
 

@@ -98,3 +98,19 @@ def test_only_the_main_process_logs(clean_session: Path, monkeypatch: pytest.Mon
     accelerator.end_training()
     assert tracklet.run is None
     assert not (clean_session / "tracklet.db").exists()
+
+
+@pytest.mark.parametrize("first", ["tracklet", "accelerate"])
+def test_log_with_name_is_registered_in_either_import_order(first: str) -> None:
+    import subprocess
+    import sys
+
+    imports = ["import tracklet", "import accelerate.tracking"]
+    if first == "accelerate":
+        imports.reverse()
+    code = "\n".join([*imports, "from accelerate.tracking import LOGGER_TYPE_TO_CLASS as t",
+                      "print(t['tracklet'].__module__)"])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "tracklet.integrations.accelerate"

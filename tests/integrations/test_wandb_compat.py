@@ -165,7 +165,9 @@ def test_missing_wandb_names_say_what_is_missing(name: str, feature: str) -> Non
     assert not hasattr(tracklet, name)
 
 
-def test_login_stores_a_key_for_a_host(tmp_path: Path) -> None:
+def test_login_stores_a_key_for_a_host(tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKLET_CONFIG_DIR", str(tmp_path / "config"))  # this test's own
     assert tracklet.login() is True
     assert tracklet.login(key="tk_secret", host="http://127.0.0.1:9") is True
     stored = credentials.read_credentials(credentials.config_dir())

@@ -217,3 +217,27 @@ def test_download_never_writes_through_a_symlink_out_of_the_root(tmp_path: Path)
         run.use_artifact("ds:latest").download(root)
     assert list(outside.iterdir()) == []
     run.finish()
+
+
+def test_log_artifact_returns_before_the_files_are_stored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from tracklet.sdk.artifacts.backend import LocalBackend
+
+    gate = threading.Event()
+    real = LocalBackend.ingest_file
+
+    def held(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        assert gate.wait(30)  # fault injection: storage stalls until the test lets go
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(LocalBackend, "ingest_file", held)
+    data = make_dataset(tmp_path / "src")
+    run = start(tmp_path)
+    art = run.log_artifact(str(data), name="stalled", type="dataset")
+    assert art.state == "PENDING"  # the training loop got control back
+    run.log({"loss": 1.0})
+    gate.set()
+    assert art.wait().state == "COMMITTED" and art.version == "v0"
+    run.finish()

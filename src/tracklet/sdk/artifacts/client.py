@@ -43,8 +43,6 @@ class ArtifactContext:
         self.cache_root = cache_dir(root=root)
         self.digests = DigestCache(self.cache_root / "digests.sqlite")
         self.show_progress = show_progress
-        self._pool: ThreadPoolExecutor | None = None
-        self._lock = threading.Lock()
 
     def download_cache(self) -> DownloadCache | None:
         """The bounded blob cache; none in local mode (the blob store is on this disk)."""
@@ -57,12 +55,18 @@ class ArtifactContext:
         if cache is not None:
             cache.clean()
 
-    def submit(self, job: Any) -> Future[ArtifactVersionInfo]:
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=2,
-                                                thread_name_prefix="tracklet-artifacts")
-            return self._pool.submit(job)
+
+
+_pool: list[ThreadPoolExecutor] = []  # the process's artifact threads, made on first use
+_pool_lock = threading.Lock()
+
+
+def _submit(job: Any) -> Future[ArtifactVersionInfo]:
+    with _pool_lock:
+        if not _pool:
+            _pool.append(ThreadPoolExecutor(max_workers=2,
+                                            thread_name_prefix="tracklet-artifacts"))
+        return _pool[0].submit(job)
 
 
 _contexts: dict[tuple[str, ...], ArtifactContext] = {}
@@ -129,17 +133,17 @@ def log_artifact(run: Run, artifact: Artifact | str, *, name: str | None = None,
                               "Artifact for another version")
     if run.disabled:
         return artifact
-    ctx = context_for(run.settings)
-    artifact._context = ctx
     files = dict(artifact._files)
     refs = list(artifact._refs.values())
-    entity, project, run_id = run.entity, run.project, run.id
+    entity, project, run_id, settings = run.entity, run.project, run.id, run.settings
 
     def job() -> ArtifactVersionInfo:
+        ctx = context_for(settings)  # opening the store happens here, off the caller
+        artifact._context = ctx
         return store_artifact(ctx, artifact, entity, project, aliases=wanted, run_id=run_id,
                               files=files, refs=refs)
 
-    artifact._future = ctx.submit(job)
+    artifact._future = _submit(job)
     pending = _pending.setdefault(run, [])
     if not pending:
         run.add_stopper(lambda: wait_for_run(run))

@@ -71,6 +71,7 @@ v1 = tracklet.Artifact("mnist-mini", type="dataset", description="labels fixed",
 v1.add_dir(root / "data")
 prepare.log_artifact(v1, aliases=["clean"]).wait()
 prepare.finish()
+prepare_id = prepare.id
 
 train = init("train-model")
 dataset = train.use_artifact("mnist-mini:clean", type="dataset")
@@ -85,11 +86,18 @@ train.finish()
 evaluate = init("evaluate-model")
 evaluate.use_artifact("classifier:best", type="model")
 evaluate.finish()
+many = tracklet.Artifact("many-shards", type="dataset")
+for i in range(600):
+    with many.new_file(f"shards/{i:04d}.txt") as f:
+        f.write(str(i))
+prepare = init("shard-data")
+prepare.log_artifact(many).wait()
+prepare.finish()
 plain = tracklet.init(project="no-artifacts", entity="alice", mode="online",
                       dir=root / "client", settings=settings, reinit=True)
 plain.log({"loss": 1.0})
 plain.finish()
-print(json.dumps([prepare.id, train.id, evaluate.id]), flush=True)
+print(json.dumps([prepare_id, train.id, evaluate.id]), flush=True)
 """
 
 
@@ -197,6 +205,21 @@ def test_version_file_tree_sizes_folders_and_downloads(world: World, page: Page)
     shot(page, "artifact-version")
 
 
+def test_a_large_tree_opens_folder_by_folder_and_page_by_page(world: World,
+                                                             page: Page) -> None:
+    page.goto(world.url("artifacts/many-shards/latest"))
+    tree = page.locator("table.file-tree")
+    folder = tree.get_by_role("button", name="shards/")
+    expect(folder).to_have_attribute("aria-expanded", "false")  # 600 files: closed at first
+    expect(tree.locator("tr[data-path='shards/']")).to_contain_text("600 files")
+    expect(tree.locator("tr[data-path='shards/'] td.num")).to_have_text("1.7 kB")
+    folder.click()
+    expect(tree.locator("tr.file")).to_have_count(500)
+    tree.get_by_role("button", name="Show all 600 files in shards/").click()
+    expect(tree.locator("tr.file")).to_have_count(600)
+    expect(tree.locator("tr[data-path='shards/0599.txt'] td.num")).to_have_text("3 B")
+
+
 def test_lineage_graph_links_producer_and_consumer_runs(world: World, page: Page) -> None:
     page.goto(world.url("artifacts/classifier/v0"))
     graph = page.get_by_role("group", name="Lineage graph")
@@ -218,7 +241,9 @@ def test_lineage_graph_links_producer_and_consumer_runs(world: World, page: Page
          for name in ("Run train-model", "Artifact classifier:v0", "Run evaluate-model")}
     assert x["Run train-model"] < x["Artifact classifier:v0"] < x["Run evaluate-model"]
     shot(page, "artifact-lineage")
-    consumer.click()
+    consumer.focus()  # every node is a link, reached and followed from the keyboard
+    expect(consumer).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page).to_have_url(world.url(f"runs/{world.evaluate}"))
     expect(page.get_by_role("heading", name="evaluate-model")).to_be_visible()
 

@@ -40,6 +40,8 @@ export function buildTree(files: ManifestFile[]): Folder {
   return root;
 }
 
+const FILES_SHOWN = 500; // per folder, until "Show all"
+
 export function FileTree({ files, entity, project }: { files: ManifestFile[]; entity: string; project: string }) {
   const root = useMemo(() => buildTree(files), [files]);
   // small trees open fully; large ones show the top level first
@@ -58,6 +60,7 @@ export function FileTree({ files, entity, project }: { files: ManifestFile[]; en
       else next.add(path);
       return next;
     });
+  const [full, setFull] = useState<Set<string>>(new Set());
   const rows: preact.JSX.Element[] = [];
   const walk = (f: Folder, depth: number) => {
     const indent = { paddingLeft: `${depth * 18 + 4}px` };
@@ -77,7 +80,8 @@ export function FileTree({ files, entity, project }: { files: ManifestFile[]; en
       );
       if (isOpen) walk(child, depth + 1);
     }
-    for (const file of f.files) {
+    const cut = f.files.length > FILES_SHOWN && !full.has(f.path);
+    for (const file of cut ? f.files.slice(0, FILES_SHOWN) : f.files) {
       const name = file.path.slice(file.path.lastIndexOf("/") + 1);
       rows.push(
         <tr key={`f:${file.path}`} class="file" data-path={file.path}>
@@ -101,6 +105,16 @@ export function FileTree({ files, entity, project }: { files: ManifestFile[]; en
         </tr>,
       );
     }
+    if (cut)
+      rows.push(
+        <tr key={`more:${f.path}`}>
+          <td style={indent} colSpan={3}>
+            <button type="button" class="link" onClick={() => setFull((s) => new Set(s).add(f.path))}>
+              Show all {f.files.length} files{f.path ? ` in ${f.path}/` : ""}
+            </button>
+          </td>
+        </tr>,
+      );
   };
   walk(root, 0);
   return (

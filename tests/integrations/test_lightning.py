@@ -75,6 +75,7 @@ def fit(tmp_path: Path, logger: Any, epochs: int, ckpt_path: str | None = None,
     return trainer, checkpoint
 
 
+@pytest.mark.slow
 def test_logger_logs_hparams_metrics_checkpoint_and_resumes(tmp_path: Path,
                                                             clean_session: Path) -> None:
     from tracklet.integrations.lightning import TrackletLogger

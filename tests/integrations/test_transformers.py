@@ -119,6 +119,7 @@ def test_report_to_is_registered_lazily_and_import_stays_cheap() -> None:
     assert out.stdout.strip() == "True", out.stderr
 
 
+@pytest.mark.slow
 def test_hyperparameter_search_gives_one_run_per_trial(tmp_path: Path,
                                                        clean_session: Path) -> None:
     need("optuna")

@@ -152,3 +152,30 @@ def test_watch_needs_a_run_and_valid_arguments() -> None:
     with pytest.raises(TypeError, match=r"torch\.nn\.Module"):
         tracklet.watch(object())
     run.finish()
+
+
+def test_histograms_reach_a_server(tmp_path: Path, clean_session: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from servers import KEY, ThreadServer
+    from tracklet.store.base import RunRef
+    from tracklet.store.sql.engine import sqlite_url
+    from tracklet.store.sql.store import SqlMetadataStore
+
+    monkeypatch.setenv("TRACKLET_CONFIG_DIR", str(tmp_path / "config"))
+    with ThreadServer(tmp_path / "server.db") as server:
+        run = tracklet.init(project="hist-online", mode="online",
+                            settings={"base_url": server.base_url, "api_key": KEY})
+        tracklet.log({"h": tracklet.Histogram([1.0, 2.0, 2.0], num_bins=2), "x": 1.0})
+        run.finish()
+        assert run.finish_status is not None and run.finish_status.pending == 0
+        with tracklet.Api(server.base_url, api_key=KEY) as api:
+            remote = api.run(f"{run.entity}/hist-online/{run.id}")
+            with pytest.raises(errors.UsageError, match="not supported yet"):
+                remote.media()
+    store = SqlMetadataStore(sqlite_url(tmp_path / "server.db"))
+    try:
+        stored = store.read_media(RunRef(run.entity, "hist-online", run.id))
+    finally:
+        store.close()
+    assert [(m.key, m.step, m.data) for m in stored] == [
+        ("h", 0, {"_type": "histogram", "values": [1, 2], "bins": [1.0, 1.5, 2.0]})]

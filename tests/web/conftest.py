@@ -39,6 +39,10 @@ BASE_URL_WARNING = pytest.mark.filterwarnings(
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/web/" in item.nodeid:
-            item.add_marker(BASE_URL_WARNING)
+    """The browser tests run last: Playwright's sync API keeps an event loop running in
+    this thread until the session ends, and async tests cannot start their own after it
+    (``pytest tests/web tests/server`` would otherwise fail the server tests)."""
+    web = [item for item in items if "tests/web/" in item.nodeid]
+    for item in web:
+        item.add_marker(BASE_URL_WARNING)
+    items[:] = [item for item in items if "tests/web/" not in item.nodeid] + web

@@ -52,10 +52,6 @@ export function FirstArtifact({ project }: { project: string }) {
   );
 }
 
-interface Row extends Collection {
-  latest?: Version | null;
-}
-
 async function loadCollections(entity: string, project: string, signal: AbortSignal): Promise<Collection[]> {
   const reply = await api<{ items: Collection[] }>(artifactsApi(entity, project), { signal });
   return reply.items;
@@ -70,13 +66,13 @@ export function Collections({ entity, project, search }: { entity: string; proje
   useEffect(() => {
     // each shown collection's latest version: its size and when it last changed
     const ctl = new AbortController();
-    const todo = shown.filter((c) => !(c.name in latest));
+    const todo = shown.filter((c) => !(`${entity}/${project}/${c.name}` in latest));
     let next = 0;
     const worker = async () => {
       while (next < todo.length && !ctl.signal.aborted) {
         const c = todo[next++];
         const v = await api<Version>(`${artifactsApi(entity, project, c.name)}/versions/latest`, { signal: ctl.signal }).catch(() => null);
-        if (!ctl.signal.aborted) setLatest((m) => ({ ...m, [c.name]: v }));
+        if (!ctl.signal.aborted) setLatest((m) => ({ ...m, [`${entity}/${project}/${c.name}`]: v }));
       }
     };
     for (let i = 0; i < 6; i++) worker();
@@ -127,8 +123,8 @@ export function Collections({ entity, project, search }: { entity: string; proje
               {shown
                 .filter((c) => c.type === type)
                 .sort((a, b) => a.name.localeCompare(b.name))
-                .map((c: Row) => {
-                  const v = latest[c.name];
+                .map((c) => {
+                  const v = latest[`${entity}/${project}/${c.name}`];
                   return (
                     <tr key={c.name} data-collection={c.name}>
                       <td>

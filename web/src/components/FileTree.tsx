@@ -72,7 +72,7 @@ export function FileTree({ files, entity, project }: { files: ManifestFile[]; en
             <button type="button" class="link tree-toggle" aria-expanded={isOpen} onClick={() => toggle(child.path)}>
               <span aria-hidden="true">{isOpen ? "▾" : "▸"}</span> {child.name}/
             </button>
-            <span class="muted small"> {child.count} files</span>
+            <span class="muted small"> {child.count} file{child.count === 1 ? "" : "s"}</span>
           </td>
           <td class="num">{bytes(child.size)}</td>
           <td />

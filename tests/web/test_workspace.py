@@ -220,3 +220,20 @@ def test_bucketed_chart_draws_a_min_max_band_that_keeps_a_spike(tmp_path: Path,
         expect(page.locator(".tooltip-value")).to_have_text("9.5")
     finally:
         server.stop()
+
+
+def test_panel_downloads_as_csv_and_png(logged: tuple[Served, str], page: Page) -> None:
+    _, url = logged
+    page.goto(url + "?q=adam-lr0.1")
+    wait_chart(page, "train/loss", lines=1)
+    panel = page.locator('.panel[data-key="train/loss"]')
+    with page.expect_download() as csv_download:
+        panel.get_by_role("button", name="CSV").click()
+    rows = Path(csv_download.value.path()).read_text().splitlines()
+    assert rows[0] == "step,adam-lr0.1"
+    parsed = [(int(x), float(y)) for x, y in (row.split(",") for row in rows[1:])]
+    assert parsed == [(s, loss(0, s)) for s in range(STEPS)]  # exact: shortest round-trip
+    with page.expect_download() as png_download:
+        panel.get_by_role("button", name="PNG").click()
+    assert png_download.value.suggested_filename == "train_loss.png"
+    assert Path(png_download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -197,17 +198,24 @@ def download(entity: Entity, project: Project, digest: Digest, caller: CanReadPr
 
 @router.post("/gc", summary="Delete blobs no artifact version holds (site admins)",
              description="Blobs stored less than `min_age` seconds ago (default 3600) "
-                         "are kept: they may belong to a log still uploading. With "
-                         "`dry_run` (the default) only counts them.",
+                         "are kept: they may belong to a log still uploading. Partial "
+                         "uploads untouched for a day (or `min_age`, if longer) go too. "
+                         "With `dry_run` (the default) only counts them.",
              responses=errors(401, 403, 503))
 def collect_garbage(request: Request, auth: Authorized, store: ArtifactStore, blobs: Blobs,
-                    dry_run: bool = True,
+                    settings: Settings, dry_run: bool = True,
                     min_age: Annotated[float, Query(ge=0, le=1e9)] = 3600.0) -> Response:
     auth.require_admin()
     unused = store.unreferenced_blobs(min_age=min_age)
+    cutoff = time.time() - max(min_age, 86400.0)  # partial uploads abandoned for a day
+    stale = [p for p in upload_dir(settings, blobs).glob("*.part")
+             if p.stat().st_mtime < cutoff]
     if not dry_run:
         for digest, _size in unused:
             blobs.delete(digest)
         store.forget_blobs([d for d, _ in unused])
+        for part in stale:
+            with contextlib.suppress(FileNotFoundError):
+                part.unlink()
     return respond(request, {"blobs": len(unused), "bytes": sum(s for _, s in unused),
-                             "deleted": not dry_run})
+                             "partial_uploads": len(stale), "deleted": not dry_run})

@@ -154,7 +154,7 @@ def test_watch_needs_a_run_and_valid_arguments() -> None:
     run.finish()
 
 
-def test_histograms_reach_a_server(tmp_path: Path, clean_session: Path,
+def test_histograms_reach_a_server_and_read_back_over_http(tmp_path: Path, clean_session: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from servers import KEY, ThreadServer
     from tracklet.store.base import RunRef
@@ -170,12 +170,32 @@ def test_histograms_reach_a_server(tmp_path: Path, clean_session: Path,
         assert run.finish_status is not None and run.finish_status.pending == 0
         with tracklet.Api(server.base_url, api_key=KEY) as api:
             remote = api.run(f"{run.entity}/hist-online/{run.id}")
-            with pytest.raises(errors.UsageError, match="not supported yet"):
-                remote.media()
+            assert remote.media_keys() == ["h"]
+            rows = remote.media()
+            assert [(r["_step"], r["h"]) for r in rows] == [
+                (0, {"_type": "histogram", "values": [1, 2], "bins": [1.0, 1.5, 2.0]})]
+            assert remote.media(keys=["other"]) == []
+        tracklet.init(project="hist-online", id=run.id, mode="online", resume="must",
+                      settings={"base_url": server.base_url, "api_key": KEY})
+        tracklet.log({"h": tracklet.Histogram([3.0]), "g": tracklet.Histogram([4.0])})
+        tracklet.finish()
+        import httpx
+
+        url = f"{server.base_url}/api/v1/runs/{run.entity}/hist-online/{run.id}/media"
+        auth = {"Authorization": f"Bearer {KEY}"}
+        first = httpx.get(url, params={"limit": 2}, headers=auth).json()
+        assert [(i["key"], i["step"]) for i in first["items"]] == [("h", 0), ("g", 1)]
+        rest = httpx.get(url, params={"limit": 2, "offset": first["next_offset"]},
+                         headers=auth).json()
+        assert ([(i["key"], i["step"]) for i in rest["items"]], rest["next_offset"]) == (
+            [("h", 1)], None)
+        refused = httpx.get(url, params={"limit": 0}, headers=auth)
+        assert refused.status_code == 400
+        assert httpx.get(url).status_code == 401
     store = SqlMetadataStore(sqlite_url(tmp_path / "server.db"))
     try:
         stored = store.read_media(RunRef(run.entity, "hist-online", run.id))
     finally:
         store.close()
-    assert [(m.key, m.step, m.data) for m in stored] == [
-        ("h", 0, {"_type": "histogram", "values": [1, 2], "bins": [1.0, 1.5, 2.0]})]
+    assert [(m.key, m.step) for m in stored] == [("h", 0), ("g", 1), ("h", 1)]
+    assert stored[0].data == {"_type": "histogram", "values": [1, 2], "bins": [1.0, 1.5, 2.0]}

@@ -45,6 +45,8 @@ PRIVATE = {
     "history":    (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "keys":       (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "console":    (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
+    "media":      (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
+    "media_keys": (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "files":      (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "series":     (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "series_r2":  (401, 404, 200, 200, 200, 200, 200, 401, 404, 200),
@@ -73,6 +75,8 @@ PUBLIC = {
     "run_delete": (401, 403, 403, 204, 204, 204, 204, 401, 401, 401),
     "history":    (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "console":    (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
+    "media":      (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
+    "media_keys": (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "files":      (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "series":     (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "live":       (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
@@ -155,8 +159,10 @@ async def call(world: World, group: str, caller: str, project: str, run: str) ->
         victim = f"del-{caller}"
         assert (await ingest(c, "acme", project, victim)).status_code == 200
         return (await c.delete(f"{base}/{victim}", headers=h)).status_code
-    if group in ("history", "keys", "console", "files"):
+    if group in ("history", "keys", "console", "files", "media"):
         return (await c.get(f"{base}/{run}/{group}", headers=h)).status_code
+    if group == "media_keys":
+        return (await c.get(f"{base}/{run}/media/keys", headers=h)).status_code
     target = "r2" if group == "series_r2" else run
     return (await c.get("/api/v1/series", params={"runs": f"acme/{project}/{target}",
                                                   "keys": "loss"}, headers=h)).status_code
@@ -344,6 +350,8 @@ COVERAGE = {
     ("GET", "/runs/{entity}/{project}/{run_id}/keys"): "keys",
     ("GET", "/runs/{entity}/{project}/{run_id}/history"): "history",
     ("GET", "/runs/{entity}/{project}/{run_id}/console"): "console",
+    ("GET", "/runs/{entity}/{project}/{run_id}/media"): "media",
+    ("GET", "/runs/{entity}/{project}/{run_id}/media/keys"): "media_keys",
     ("GET", "/runs/{entity}/{project}/{run_id}/files"): "files",
     ("GET", "/runs/{entity}/{project}/{run_id}/files/{path}"): "run_file",
     ("GET", "/runs/{entity}/{project}/{run_id}/artifacts"): "run_artifacts",

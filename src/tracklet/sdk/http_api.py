@@ -21,6 +21,7 @@ import msgspec
 from tracklet.shipping.client import RetryPolicy, ServerClient
 from tracklet.store.base import (
     ConsoleLine,
+    MediaValue,
     Page,
     ProjectInfo,
     RunFilter,
@@ -156,6 +157,30 @@ class HttpRunReader:
             out = {k: Series(k, s.steps[:limit], s.timestamps[:limit], s.values[:limit])
                    for k, s in out.items()}
         return [out[k] for k in keys if k in seen]
+
+    def list_media_keys(self, run: RunRef) -> list[str]:
+        return list(self._get(_run_path(run) + "/media/keys")["items"])
+
+    def read_media(self, run: RunRef, keys: Sequence[str] | None = None, *,
+                   min_step: int | None = None, max_step: int | None = None,
+                   offset: int = 0, limit: int | None = None) -> list[MediaValue]:
+        """Media values through ``/media``, page by page (keys in groups of 100)."""
+        groups = [None] if keys is None else [list(keys)[i:i + 100]
+                                              for i in range(0, len(keys), 100)]
+        found: list[MediaValue] = []
+        for group in groups:
+            params: list[tuple[str, Any]] = [("keys", k) for k in group or []]
+            params += [(n, v) for n, v in (("min_step", min_step), ("max_step", max_step))
+                       if v is not None]
+            next_offset: int | None = 0
+            while next_offset is not None:
+                reply = self._get(_run_path(run) + "/media",
+                                  [*params, ("offset", next_offset), ("limit", MAX_CONSOLE)])
+                found.extend(MediaValue(**item) for item in reply["items"])
+                next_offset = reply.get("next_offset")
+        found.sort(key=lambda m: (m.step, m.key))
+        end = None if limit is None else offset + limit
+        return found[offset:end]
 
     def read_console(self, run: RunRef, *, offset: int = 0, limit: int = 1000,
                      search: str | None = None) -> list[ConsoleLine]:

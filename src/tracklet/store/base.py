@@ -115,9 +115,10 @@ class MediaReader(Protocol):
     def list_media_keys(self, run: RunRef) -> list[str]: ...
 
     def read_media(self, run: RunRef, keys: Sequence[str] | None = None, *,
-                   min_step: int | None = None,
-                   max_step: int | None = None) -> list[MediaValue]:
-        """Media values of ``keys`` (all when None), ordered by step then key."""
+                   min_step: int | None = None, max_step: int | None = None,
+                   offset: int = 0, limit: int | None = None) -> list[MediaValue]:
+        """Media values of ``keys`` (all when None), ordered by step then key; the
+        ``limit`` values after the first ``offset`` ones."""
         ...
 
 

@@ -10,6 +10,7 @@ from tracklet.server.routes.health import router as health_router
 from tracklet.server.routes.history import router as history_router
 from tracklet.server.routes.ingest import router as ingest_router
 from tracklet.server.routes.live import router as live_router
+from tracklet.server.routes.media import router as media_router
 from tracklet.server.routes.projects import router as projects_router
 from tracklet.server.routes.run_files import router as run_files_router
 from tracklet.server.routes.runs import router as runs_router
@@ -22,3 +23,4 @@ ROUTERS = [health_router, ingest_router, projects_router, runs_router, history_r
 ROUTERS.append(views_router)
 ROUTERS += [artifacts_router, artifact_blobs_router]
 ROUTERS.append(run_files_router)
+ROUTERS.append(media_router)

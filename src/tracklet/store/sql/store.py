@@ -343,8 +343,8 @@ class SqlMetadataStore:
                 media_values.c.run_uid == uid).order_by(media_values.c.key)).scalars())
 
     def read_media(self, run: RunRef, keys: Sequence[str] | None = None, *,
-                   min_step: int | None = None,
-                   max_step: int | None = None) -> list[MediaValue]:
+                   min_step: int | None = None, max_step: int | None = None,
+                   offset: int = 0, limit: int | None = None) -> list[MediaValue]:
         with self._read.connect() as conn:
             uid = self._uid(conn, run)
             query = select(media_values).where(media_values.c.run_uid == uid)
@@ -354,7 +354,9 @@ class SqlMetadataStore:
                 query = query.where(media_values.c.step >= min_step)
             if max_step is not None:
                 query = query.where(media_values.c.step <= max_step)
-            query = query.order_by(media_values.c.step, media_values.c.key)
+            query = query.order_by(media_values.c.step, media_values.c.key).offset(offset)
+            if limit is not None:
+                query = query.limit(limit)
             return [MediaValue(r.key, r.step, r.ts, r.media_type, r.data)
                     for r in conn.execute(query)]
 

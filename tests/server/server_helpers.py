@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+import tempfile
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -74,7 +75,10 @@ def encode(records: list[Any]) -> bytes:
 
 
 def settings_for(db_url: str, **changes: Any) -> ServerSettings:
+    """Settings of a test server; artifact blobs go to a fresh temporary folder (never the
+    working directory, where a PostgreSQL server would put them by default)."""
     values: dict[str, Any] = {"api_keys": [KEY], "heartbeat_timeout": 0, **changes}
+    values.setdefault("blobs", tempfile.mkdtemp(prefix="tracklet-test-blobs-"))
     return ServerSettings(db_url=db_url, **values)
 
 

@@ -190,8 +190,12 @@ def test_saved_view_keeps_the_panel_layout(world: World, page: Page) -> None:
 
     theme = fresh.get_by_role("button", name="Switch between light and dark theme")
     expect(fresh.locator("html")).to_have_attribute("data-theme", "light")
+    fresh.evaluate("window.lightChart = window.tracklet.charts['train/loss']")
     theme.click()
     expect(fresh.locator("html")).to_have_attribute("data-theme", "dark")
+    fresh.wait_for_function(  # redrawn with the dark theme's axis and grid colours
+        "() => { const u = window.tracklet.charts['train/loss'];"
+        " return u && u !== window.lightChart && u.data[0].length > 0; }")
     shot(fresh, "workspace-dark")
     theme.focus()  # by keyboard too
     fresh.keyboard.press("Enter")

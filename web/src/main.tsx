@@ -66,7 +66,11 @@ function App() {
           </nav>
         )}
         <span class="spacer" />
-        <button type="button" class="link" aria-label="Switch between light and dark theme" onClick={() => setTheme(theme === "dark" ? "light" : "dark")}>
+        <button type="button" class="link" aria-label="Switch between light and dark theme" onClick={() => {
+            const next = theme === "dark" ? "light" : "dark";
+            document.documentElement.dataset.theme = next; // before the charts re-render
+            setTheme(next);
+          }}>
           {theme === "dark" ? "☀ Light" : "☾ Dark"}
         </button>
         {me ? (

@@ -94,7 +94,8 @@ export function Chart(p: ChartProps) {
   const built = useRef<{ data: uPlot.AlignedData; index: number[][] }>({ data: [[]], index: [] });
 
   // (re)create when the shape changes: lines, scales, zoom, size
-  const shape = `${p.lines.map((l) => l.id + (l.lo ? "+" : "")).join(",")}|${p.log}|${p.time}|${p.zoom}|${p.height}`;
+  const theme = document.documentElement.dataset.theme; // axis and grid colours
+  const shape = `${p.lines.map((l) => l.id + (l.lo ? "+" : "")).join(",")}|${p.log}|${p.time}|${p.zoom}|${p.height}|${theme}`;
   useEffect(() => {
     const el = box.current;
     if (!el || !p.lines.length) return; // nothing to draw yet: no chart to build

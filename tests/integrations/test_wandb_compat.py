@@ -172,3 +172,14 @@ def test_login_stores_a_key_for_a_host(tmp_path: Path,
     assert tracklet.login(key="tk_secret", host="http://127.0.0.1:9") is True
     stored = credentials.read_credentials(credentials.config_dir())
     assert stored.key_for("http://127.0.0.1:9") == "tk_secret"
+
+
+def test_term_functions_take_wandbs_keywords(capsys: pytest.CaptureFixture[str]) -> None:
+    tracklet.termwarn("only once, please", repeat=False)
+    tracklet.termwarn("only once, please", repeat=False)
+    tracklet.termlog("no prefix", prefix=False)
+    tracklet.termerror("bad", newline=False)
+    err = capsys.readouterr().err
+    assert err.count("tracklet: WARNING only once, please\n") == 1
+    assert "\nno prefix\n" in err
+    assert err.endswith("tracklet: ERROR bad")

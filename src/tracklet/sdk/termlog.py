@@ -9,18 +9,34 @@ import threading
 logger = logging.getLogger("tracklet")
 
 
-def termlog(message: str) -> None:
-    print(f"tracklet: {message}", file=sys.stderr, flush=True)
+_said: set[str] = set()  # messages printed with repeat=False
+
+
+def _say(label: str, message: str, newline: bool, repeat: bool, prefix: bool) -> None:
+    """Print to stderr; ``newline``, ``repeat`` and ``prefix`` as in ``wandb.termlog``."""
+    if not repeat:
+        if message in _said:
+            return
+        _said.add(message)
+    head = f"tracklet: {label}" if prefix else ""
+    print(f"{head}{message}", file=sys.stderr, flush=True, end="\n" if newline else "")
+
+
+def termlog(message: str, newline: bool = True, repeat: bool = True,
+            prefix: bool = True) -> None:
+    _say("", message, newline, repeat, prefix)
     logger.debug(message)
 
 
-def termwarn(message: str) -> None:
-    print(f"tracklet: WARNING {message}", file=sys.stderr, flush=True)
+def termwarn(message: str, newline: bool = True, repeat: bool = True,
+             prefix: bool = True) -> None:
+    _say("WARNING ", message, newline, repeat, prefix)
     logger.debug("warning: %s", message)
 
 
-def termerror(message: str) -> None:
-    print(f"tracklet: ERROR {message}", file=sys.stderr, flush=True)
+def termerror(message: str, newline: bool = True, repeat: bool = True,
+              prefix: bool = True) -> None:
+    _say("ERROR ", message, newline, repeat, prefix)
     logger.debug("error: %s", message)
 
 

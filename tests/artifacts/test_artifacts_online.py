@@ -39,7 +39,8 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ThreadSer
         blobs = (tmp_path / "server-blobs").as_uri()
     else:
         blobs = f"s3://{request.getfixturevalue('s3_bucket')}/tracklet"
-    with ThreadServer(tmp_path / "server.db", blobs=blobs) as srv:
+    with ThreadServer(tmp_path / "server.db", blobs=blobs,
+                      upload_dir=str(tmp_path / "uploads")) as srv:
         srv.kind = request.param  # type: ignore[attr-defined]
         yield srv
 
@@ -135,7 +136,7 @@ def test_server_refuses_incomplete_and_hostile_manifests(server: ThreadServer) -
                          params={"offset": 0, "size": 3}, content=b"ab")
         assert first.json() == {"offset": 2, "complete": False}
         state = http.post("/artifact-blobs/alice/proj/missing", json={"digests": [good]})
-        assert state.json() == {"missing": [good], "offsets": {good: 2}}
+        assert state.json()["missing"] == [good] and state.json()["offsets"] == {good: 2}
         skipped = http.put(f"/artifact-blobs/alice/proj/{good}/upload",
                            params={"offset": 0, "size": 3}, content=b"ab")
         assert skipped.status_code == 409
@@ -155,6 +156,49 @@ def test_server_refuses_incomplete_and_hostile_manifests(server: ThreadServer) -
             b'{"type":"dataset","entries":[{"path":"a\\u0000b","digest":"' + good.encode()
             + b'","size":3}]}'), headers={"Content-Type": "application/json"})
         assert nul.status_code == 400
+
+
+def test_presigned_uploads_are_checked_before_they_count(s3_bucket: str,
+                                                        tmp_path: Path) -> None:
+    data = b"straight to S3"
+    digest = hashlib.sha256(data).hexdigest()
+    with ThreadServer(tmp_path / "server.db", blobs=f"s3://{s3_bucket}/t",
+                      upload_dir=str(tmp_path / "uploads")) as server, \
+            httpx.Client(base_url=server.base_url + "/api/v1",
+                         headers={"Authorization": f"Bearer {KEY}"}) as http:
+        def presigned() -> dict[str, str]:
+            reply = http.post("/artifact-blobs/alice/proj/missing",
+                              json={"digests": [digest]}).json()
+            assert reply["missing"] == [digest]
+            return reply["upload_urls"][digest]  # type: ignore[no-any-return]
+
+        bad = presigned()
+        assert httpx.put(bad["url"], content=b"something else").status_code == 200
+        refused = http.post(f"/artifact-blobs/alice/proj/{digest}/adopt",
+                            json={"token": bad["token"]})
+        assert refused.status_code == 400 and "hash to" in refused.json()["error"]["message"]
+        again = http.post(f"/artifact-blobs/alice/proj/{digest}/adopt",
+                          json={"token": bad["token"]})
+        assert again.status_code == 404  # the staged upload was dropped
+        good = presigned()
+        assert httpx.put(good["url"], content=data).status_code == 200
+        taken = http.post(f"/artifact-blobs/alice/proj/{digest}/adopt",
+                          json={"token": good["token"]})
+        assert taken.json() == {"offset": len(data), "complete": True}
+        assert http.post("/artifact-blobs/alice/proj/missing",
+                         json={"digests": [digest]}).json()["missing"] == []
+        # the SDK goes the same way: its bytes never pass through the server
+        run = online(server, tmp_path)
+        art = tracklet.Artifact("direct", "dataset")
+        with art.new_file("big.bin", mode="wb") as f:
+            f.write(b"z" * 3_000_000)
+        run.log_artifact(art).wait()
+        run.finish()
+        assert art._context is not None
+        assert art._context.backend.presigned_uploads == 1  # type: ignore[attr-defined]
+        out = Path(tracklet.Api(server.base_url, api_key=KEY)
+                   .artifact("alice/proj/direct:latest").download(tmp_path / "out"))
+        assert (out / "big.bin").read_bytes() == b"z" * 3_000_000
 
 
 def test_private_artifacts_stay_private_even_by_digest(tmp_path: Path) -> None:
@@ -189,8 +233,7 @@ def test_private_artifacts_stay_private_even_by_digest(tmp_path: Path) -> None:
             state = http.get(f"/artifact-blobs/bob/proj/{digest}/upload").json()
             assert state == {"offset": 0, "complete": False}
             assert http.post("/artifact-blobs/bob/proj/missing",
-                             json={"digests": [digest]}).json() == {"missing": [digest],
-                                                                    "offsets": {}}
+                             json={"digests": [digest]}).json()["missing"] == [digest]
             # with the bytes themselves bob may use it (stored once, granted to bob/proj)
             sent = http.put(f"/artifact-blobs/bob/proj/{digest}/upload",
                             params={"offset": 0, "size": 15}, content=b"private weights")

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi import Path as PathParam
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
@@ -48,8 +49,10 @@ Digest = Annotated[str, PathParam(pattern=DIGEST, description="sha256, lower-cas
 @router.post("/{entity}/{project}/missing", summary="Which blobs the server lacks",
              description=f"Of up to {MAX_DIGESTS} sha256 digests, those not stored yet "
                          "(in the order given), and `offsets`: how many bytes of each "
-                         "partial upload the server holds. Needs write access to the "
-                         "project.",
+                         "partial upload the server holds. With an S3 blob store also "
+                         "`upload_urls`: per digest a presigned `url` to PUT the bytes to "
+                         "and a `token` for `POST .../{digest}/adopt`. Needs write access "
+                         "to the project.",
              responses=errors(400, 401, 403, 404, 503))
 def missing(request: Request, entity: Entity, project: Project, caller: CanWriteProject,
             store: ArtifactStore, blobs: Blobs, settings: Settings,
@@ -61,7 +64,15 @@ def missing(request: Request, entity: Entity, project: Project, caller: CanWrite
         part = _part(settings, blobs, digest)
         if part.exists():
             offsets[digest] = part.stat().st_size
-    return respond(request, {"missing": lacking, "offsets": offsets})
+    reply: dict[str, Any] = {"missing": lacking, "offsets": offsets}
+    if settings.presign and isinstance(blobs, PresigningBlobStore):
+        urls = {}
+        for digest in lacking:
+            if digest not in offsets:
+                url, token = blobs.presign_upload(digest, expires=3600)
+                urls[digest] = {"url": url, "token": token}
+        reply["upload_urls"] = urls
+    return respond(request, reply)
 
 
 def _part(settings: ServerSettings, blobs: BlobStore, digest: str) -> Path:
@@ -164,6 +175,30 @@ def _hashes(path: Path) -> tuple[str, str]:
             sha.update(chunk)
             md5.update(chunk)
     return sha.hexdigest(), md5.hexdigest()
+
+
+class AdoptIn(BaseModel):
+    token: str = Field(pattern=r"^[0-9a-f]{32}$", description="The token `missing` gave.")
+
+
+@router.post("/{entity}/{project}/{digest}/adopt",
+             summary="Take in a blob uploaded to a presigned URL",
+             description="The server reads what was PUT to the presigned URL, checks its "
+                         "sha256 and stores it as the blob (400 when it does not match; "
+                         "the upload is dropped; 404 when nothing arrived).",
+             responses=errors(400, 401, 403, 404, 503))
+def adopt(request: Request, entity: Entity, project: Project, digest: Digest,
+          body: AdoptIn, caller: CanWriteProject, store: ArtifactStore,
+          blobs: Blobs) -> Response:
+    if not isinstance(blobs, PresigningBlobStore):
+        raise NotFoundError("this server's blob store takes uploads through "
+                            "PUT .../upload only")
+    sha, md5, size = blobs.adopt_upload(digest, body.token)
+    if sha != digest:
+        raise ValidationError(f"the bytes uploaded for blob {digest} hash to {sha}; the "
+                              "upload was dropped: send the file again")
+    store.record_blob(digest, size, md5, grant=(entity, project))
+    return respond(request, {"offset": size, "complete": True})
 
 
 @router.get("/{entity}/{project}/{digest}", summary="Download a blob",

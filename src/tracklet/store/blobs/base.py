@@ -70,8 +70,22 @@ class BlobStore(Protocol):
 
 @runtime_checkable
 class PresigningBlobStore(Protocol):
-    """A blob store that can hand out URLs which read or write one blob without a key."""
+    """A blob store that can hand out URLs which read or write one blob without a key.
+
+    Clients never write a blob's final key: ``presign_upload`` gives a URL for a fresh
+    staging object (named by a random token); ``adopt_upload`` then checks what arrived
+    there against the digest and only then moves it into place."""
 
     def presign_get(self, digest: str, *, expires: int = 3600) -> str: ...
 
     def presign_put(self, digest: str, *, expires: int = 3600) -> str: ...
+
+    def presign_upload(self, digest: str, *, expires: int = 3600) -> tuple[str, str]:
+        """``(url, token)``: a URL to PUT the blob's bytes to, and the upload's token."""
+        ...
+
+    def adopt_upload(self, digest: str, token: str) -> tuple[str, str, int]:
+        """Hash the staged upload; when its sha256 is ``digest`` store it as the blob.
+        Returns (sha256, md5, size) of what was staged (the staged object is removed
+        either way); NotFoundError when nothing was uploaded under ``token``."""
+        ...

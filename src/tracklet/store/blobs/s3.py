@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,6 +137,48 @@ class S3BlobStore:
         return self.client.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": self.key(digest)},
             ExpiresIn=expires)
+
+    def _staging_key(self, digest: str, token: str) -> str:
+        check_digest(digest)
+        if not re.match(r"^[0-9a-f]{32}$", token):
+            raise ValidationError("an upload token is 32 hex characters")
+        key = f"uploads/{digest}/{token}"
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def presign_upload(self, digest: str, *, expires: int = 3600) -> tuple[str, str]:
+        token = uuid.uuid4().hex
+        url = self.client.generate_presigned_url(
+            "put_object", Params={"Bucket": self.bucket,
+                                  "Key": self._staging_key(digest, token)},
+            ExpiresIn=expires)
+        return url, token
+
+    def adopt_upload(self, digest: str, token: str) -> tuple[str, str, int]:
+        import hashlib
+
+        from botocore.exceptions import ClientError
+
+        key = self._staging_key(digest, token)
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        except ClientError as exc:
+            if _missing(exc):
+                raise NotFoundError(f"nothing was uploaded for blob {digest} under this "
+                                    "token; upload it again") from None
+            raise StoreError(f"S3 could not read the upload of {digest}: {exc}") from exc
+        sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+        try:
+            for chunk in body.iter_chunks(1 << 20):
+                sha.update(chunk)
+                md5.update(chunk)
+                size += len(chunk)
+            if sha.hexdigest() == digest and not self.has(digest):
+                self.client.copy(
+                    {"Bucket": self.bucket, "Key": key}, self.bucket, self.key(digest))
+        finally:
+            body.close()
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        return sha.hexdigest(), md5.hexdigest(), size
 
     def presign_put(self, digest: str, *, expires: int = 3600) -> str:
         check_digest(digest)

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from integration_helpers import history, need, one_run
 
 import tracklet
-from conftest import history, need, one_run
 
 os.environ.setdefault("KERAS_BACKEND", "torch")  # read once, when keras is imported
 need("torch")

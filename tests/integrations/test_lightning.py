@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from integration_helpers import history, need, one_run
 
 import tracklet
-from conftest import history, need, one_run
 
 need("torch")
 pl = need("pytorch_lightning")

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from integration_helpers import history, need, one_run, runs_of
 
 import tracklet
-from conftest import history, need, one_run, runs_of
 
 need("torch")
 need("transformers")

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from integration_helpers import history, one_run, runs_of
 
 import tracklet
-from conftest import history, one_run, runs_of
 from tracklet.sdk import credentials
 
 WANDB_SCRIPT = """

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from integration_helpers import history, need, one_run
 
 import tracklet
-from conftest import history, need, one_run
 from tracklet import errors
 
 

@@ -116,6 +116,8 @@ class TrackletLogger(Logger):
         return self._experiment.id if self._experiment is not None else self._id
 
     def after_save_checkpoint(self, checkpoint_callback: Any) -> None:
+        if getattr(rank_zero_only, "rank", 0) != 0:
+            return  # checkpoints are logged by global rank 0
         if self._log_model == "all" or (self._log_model is True
                                         and checkpoint_callback.save_top_k == -1):
             self._log_checkpoints(checkpoint_callback)

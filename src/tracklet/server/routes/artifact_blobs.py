@@ -127,8 +127,6 @@ async def upload_chunk(request: Request, entity: Entity, project: Project, diges
 def _append(store: SqlArtifactStore, blobs: BlobStore, settings: ServerSettings,
             digest: str, offset: int, size: int, body: bytes, where: tuple[str, str],
             auth: Access) -> dict[str, Any]:
-    if offset == 0 and _complete(store, blobs, digest, *where, auth):
-        return {"offset": size, "complete": True}
     if offset + len(body) > size:
         raise ValidationError(f"the chunk ends at byte {offset + len(body)}, after the "
                               f"blob's size {size}")
@@ -142,6 +140,8 @@ def _append(store: SqlArtifactStore, blobs: BlobStore, settings: ServerSettings,
             blobs.put_bytes(digest, body)
         store.record_blob(digest, size, hashlib.md5(body, usedforsecurity=False).hexdigest(),
                           grant=where)
+        return {"offset": size, "complete": True}
+    if offset == 0 and _complete(store, blobs, digest, *where, auth):
         return {"offset": size, "complete": True}
     with part.open("ab") as out:
         fcntl.flock(out, fcntl.LOCK_EX)  # one writer per blob, across server processes

@@ -243,3 +243,33 @@ def test_private_artifacts_stay_private_even_by_digest(tmp_path: Path) -> None:
             ).status_code == 201
         with httpx.Client(base_url=server.base_url + "/api/v1") as anonymous:
             assert anonymous.get(f"/artifact-blobs/alice/proj/{digest}").status_code == 401
+
+
+def test_batch_uploads_check_every_blob(tmp_path: Path) -> None:
+    import json
+
+    blobs = [b"first", b"second", b""]
+    digests = [hashlib.sha256(b).hexdigest() for b in blobs]
+
+    def batch(index: list[list[object]], data: bytes) -> bytes:
+        raw = json.dumps(index).encode()
+        return len(raw).to_bytes(4, "big") + raw + data
+
+    with ThreadServer(tmp_path / "server.db", blobs=(tmp_path / "b").as_uri()) as server, \
+            httpx.Client(base_url=server.base_url + "/api/v1",
+                         headers={"Authorization": f"Bearer {KEY}"}) as http:
+        url = "/artifact-blobs/alice/proj/batch"
+        lying = batch([[digests[0], 5], [digests[1], 6]], b"firstSECOND")
+        refused = http.post(url, content=lying)
+        assert refused.status_code == 400 and digests[1] in refused.json()["error"]["message"]
+        assert http.post("/artifact-blobs/alice/proj/missing",
+                         json={"digests": digests}).json()["missing"] == digests
+        for bad in [b"", b"\x00\x00\x00\x05nope!", batch([[digests[0], 9]], b"first"),
+                    batch([["../x", 5]], b"first"), batch([[digests[0], -1]], b"")]:
+            reply = http.post(url, content=bad)
+            assert reply.status_code == 400, bad
+        good = http.post(url, content=batch([[d, len(b)] for d, b in zip(digests, blobs)],
+                                            b"".join(blobs)))
+        assert good.json() == {"stored": digests}
+        assert http.post("/artifact-blobs/alice/proj/missing",
+                         json={"digests": digests}).json()["missing"] == []

@@ -26,6 +26,8 @@ from tracklet.shipping.client import API, ServerClient
 from tracklet.store.artifacts import ArtifactVersionInfo, CollectionInfo, ManifestEntry
 
 CHUNK = 8 * 1024 * 1024   # bytes per upload request (well under the body limit)
+SMALL = 2 * 1024 * 1024   # blobs up to this size travel several to a request
+BATCH_BLOBS = 500
 T = TypeVar("T")
 
 
@@ -127,6 +129,32 @@ class HttpBackend:
                 offset = int(reply["offset"])
                 if reply["complete"]:
                     return
+
+    def batchable(self, digest: str, size: int) -> bool:
+        """Whether this blob may go in a batch (small, not half sent, no presigned URL)."""
+        return size <= SMALL and digest not in self._presigned and digest not in self._offsets
+
+    def upload_batch(self, entity: str, project: str, items: Sequence[tuple[str, Path, int]],
+                     progress: Progress | None = None) -> None:
+        """Send several small blobs in one request (``POST .../batch``)."""
+        import json
+
+        index = json.dumps([[digest, size] for digest, _, size in items]).encode()
+        parts = [len(index).to_bytes(4, "big"), index]
+        for _digest, path, size in items:
+            data = path.read_bytes()
+            if len(data) != size:
+                raise ConflictError(f"{path} changed while it was being logged (its size is "
+                                    "not the one hashed); log the artifact again")
+            parts.append(data)
+        body = b"".join(parts)
+        with self._sent_lock:
+            self.sent_bytes += len(body) - len(index) - 4
+        self._retrying(lambda: self.client.request(
+            "POST", f"/artifact-blobs/{_q(entity, project)}/batch", content=body,
+            headers={"Content-Type": "application/octet-stream"}))
+        if progress is not None:
+            progress(sum(size for _, _, size in items))
 
     def _upload_presigned(self, entity: str, project: str, digest: str, path: Path,
                           size: int, presigned: dict[str, str],

@@ -125,14 +125,43 @@ def upload_files(backend: ArtifactBackend, entity: str, project: str,
     stats.reused_files = stats.files - stats.transferred_files - len(missing)
     todo = [(d, files[by_digest[d][0]], by_digest[d][1]) for d in missing]
     with ByteProgress("uploading", sum(s for _, _, s in todo), enabled=show_progress) as bar:
-        def upload_one(item: tuple[str, Path, int]) -> None:
-            digest, path, size = item
+        def upload_one(batch: list[tuple[str, Path, int]]) -> None:
+            if len(batch) > 1:
+                backend.upload_batch(entity, project, batch, bar.advance)  # type: ignore[attr-defined]
+                return
+            digest, path, size = batch[0]
             backend.upload(entity, project, digest, path, size, bar.advance)
 
-        parallel(upload_one, todo, threads)
+        parallel(upload_one, _batches(backend, todo), threads)
     stats.transferred_files += len(todo)
     stats.transferred_bytes += sum(s for _, _, s in todo)
     return entries, stats
+
+
+def _batches(backend: ArtifactBackend, todo: list[tuple[str, Path, int]]
+             ) -> list[list[tuple[str, Path, int]]]:
+    """Small blobs grouped several to a request when the backend can take them so (a
+    round trip each would cost more than their bytes), the others one by one."""
+    batchable: Callable[[str, int], bool] | None = getattr(backend, "batchable", None)
+    if batchable is None:
+        return [[item] for item in todo]
+    from tracklet.sdk.artifacts.http_backend import BATCH_BLOBS, CHUNK
+
+    out: list[list[tuple[str, Path, int]]] = []
+    current: list[tuple[str, Path, int]] = []
+    held = 0
+    for item in todo:
+        if not batchable(item[0], item[2]):
+            out.append([item])
+            continue
+        if current and (held + item[2] > CHUNK or len(current) >= BATCH_BLOBS):
+            out.append(current)
+            current, held = [], 0
+        current.append(item)
+        held += item[2]
+    if current:
+        out.append(current)
+    return out
 
 
 def safe_target(root: Path, path: str, checked: dict[Path, bool] | None = None) -> Path:

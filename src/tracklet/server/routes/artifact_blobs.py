@@ -32,7 +32,7 @@ from tracklet.server.auth import Access, Authorized, CanReadProject, CanWritePro
 from tracklet.server.responses import respond
 from tracklet.server.routes.common import Settings, errors
 from tracklet.server.settings import ServerSettings
-from tracklet.store.blobs.base import BlobStore, PresigningBlobStore
+from tracklet.store.blobs.base import BlobStore, PresigningBlobStore, check_digest
 from tracklet.store.sql.artifacts import SqlArtifactStore
 
 NAME = r"^[A-Za-z0-9_.-]{1,128}$"
@@ -88,6 +88,69 @@ def _complete(store: SqlArtifactStore, blobs: BlobStore, digest: str, entity: st
             return False
         store.record_blob(digest, size)  # stored, but the index write was cut off
     return not store.missing_for(entity, project, [digest], auth.can_read)
+
+
+MAX_BATCH_BLOBS = 1000
+
+
+@router.post("/{entity}/{project}/batch", summary="Upload many small blobs in one request",
+             description="The body (`application/octet-stream`, at most `max_body_bytes`) is "
+                         "a 4-byte big-endian length, that many bytes of JSON "
+                         "`[[digest, size], ...]` (at most "
+                         f"{MAX_BATCH_BLOBS}), then the blobs' bytes one after the other. "
+                         "Each blob is checked against its sha256 and stored; the reply "
+                         "lists the digests `stored` (a mismatch gets 400 and stores "
+                         "nothing).",
+             responses=errors(400, 401, 403, 404, 413, 503),
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/octet-stream": {"schema": {"type": "string",
+                                                         "format": "binary"}}}}})
+async def upload_batch(request: Request, entity: Entity, project: Project,
+                       caller: CanWriteProject, store: ArtifactStore,
+                       blobs: Blobs) -> Response:
+    body = await request.body()
+    stored = await run_in_threadpool(_store_batch, store, blobs, body, (entity, project))
+    return respond(request, {"stored": stored})
+
+
+def _store_batch(store: SqlArtifactStore, blobs: BlobStore, body: bytes,
+                 where: tuple[str, str]) -> list[str]:
+    import json
+
+    if len(body) < 4:
+        raise ValidationError("a batch starts with the 4-byte length of its JSON index")
+    n = int.from_bytes(body[:4], "big")
+    try:
+        index = json.loads(body[4:4 + n])
+    except ValueError:
+        raise ValidationError("the batch index is not JSON: [[digest, size], ...]") from None
+    if (not isinstance(index, list) or len(index) > MAX_BATCH_BLOBS
+            or not all(isinstance(i, list) and len(i) == 2 and isinstance(i[0], str)
+                       and isinstance(i[1], int) and not isinstance(i[1], bool)
+                       and i[1] >= 0 for i in index)):
+        raise ValidationError(f"the batch index must be [[digest, size], ...] with at most "
+                              f"{MAX_BATCH_BLOBS} entries")
+    view = memoryview(body)[4 + n:]
+    if sum(size for _, size in index) != len(view):
+        raise ValidationError("the batch's bytes do not add up to the sizes in its index")
+    checked: list[tuple[str, bytes]] = []
+    offset = 0
+    for digest, size in index:
+        check_digest(digest)
+        data = bytes(view[offset:offset + size])
+        offset += size
+        sha = hashlib.sha256(data).hexdigest()
+        if sha != digest:
+            raise ValidationError(f"the bytes uploaded for blob {digest} hash to {sha}; "
+                                  "nothing of this batch was stored: send it again")
+        checked.append((digest, data))
+    rows = []
+    for digest, data in checked:
+        if not blobs.has(digest):
+            blobs.put_bytes(digest, data)
+        rows.append((digest, len(data), hashlib.md5(data, usedforsecurity=False).hexdigest()))
+    store.record_blobs(rows, grant=where)
+    return [d for d, _, _ in rows]
 
 
 @router.get("/{entity}/{project}/{digest}/upload", summary="Where an upload stands",

@@ -29,7 +29,7 @@ CALLERS = ["anonymous", "eve", "vic", "bob", "alice", "root", "static", "revoked
 
 #                 anon eve  vic  bob  alice root static revoked share_run share_project
 ARTIFACT_GROUPS = frozenset({
-    "views_list", "views_save", "views_drop", "art_list", "art_versions", "art_get",
+    "project_keys", "views_list", "views_save", "views_drop", "art_list", "art_versions", "art_get",
     "art_files", "art_lineage", "art_commit", "art_delete", "alias_set", "alias_drop",
     "usages", "run_artifacts", "run_file", "blobs_missing", "blob_state", "blob_put",
     "blob_get"})
@@ -58,8 +58,8 @@ PRIVATE = {
     "share_list": (401, 404, 403, 200, 200, 200, 200, 401, 401, 401),
     "share_drop": (401, 404, 403, 204, 204, 204, 204, 401, 401, 401),
     **{group: READS_PROJECT for group in (
-        "views_list", "art_list", "art_versions", "art_get", "art_files", "art_lineage",
-        "blob_get")},
+        "project_keys", "views_list", "art_list", "art_versions", "art_get", "art_files",
+        "art_lineage", "blob_get")},
     **{group: (401, 404, 200, 200, 200, 200, 200, 401, 200, 200)
        for group in ("run_artifacts", "run_file")},
     **{group: WRITES_PROJECT for group in (
@@ -83,8 +83,8 @@ PUBLIC = {
     "visibility": (401, 403, 403, 403, 200, 200, 200, 401, 401, 401),
     "share_make": (401, 403, 403, 201, 201, 201, 201, 401, 401, 401),
     **{group: (200, 200, 200, 200, 200, 200, 200, 401, 200, 200) for group in (
-        "views_list", "art_list", "art_versions", "art_get", "art_files", "art_lineage",
-        "blob_get", "run_artifacts", "run_file")},
+        "project_keys", "views_list", "art_list", "art_versions", "art_get", "art_files",
+        "art_lineage", "blob_get", "run_artifacts", "run_file")},
     **{group: (401, 403, 403, 200, 200, 200, 200, 401, 401, 401) for group in (
         "views_save", "views_drop", "art_commit", "art_delete", "alias_set", "alias_drop",
         "usages", "blobs_missing", "blob_state", "blob_put")},
@@ -177,7 +177,11 @@ async def artifact_call(world: World, group: str, h: dict[str, str], project: st
     blobs = f"/api/v1/artifact-blobs/acme/{project}"
     fresh = f"n{next(_names)}"
     octets = {**h, "Content-Type": "application/octet-stream"}
-    if group == "views_list":
+    if group == "project_keys":
+        reply = await c.get(f"/api/v1/projects/acme/{project}/keys", headers=h)
+        if reply.status_code == 200:
+            assert reply.json()["items"] == ["loss"]
+    elif group == "views_list":
         reply = await c.get(f"/api/v1/views/acme/{project}", headers=h)
     elif group == "views_save":
         reply = await c.put(f"/api/v1/views/acme/{project}/{fresh}", json={"spec": {}},
@@ -343,6 +347,7 @@ COVERAGE = {
     ("GET", "/ingest/{entity}/{project}/{run_id}/{segment}"): "acked",
     ("GET", "/projects"): "projects list: test_projects_list_shows_what_each_caller_may_read",
     ("PATCH", "/projects/{entity}/{project}"): "visibility",
+    ("GET", "/projects/{entity}/{project}/keys"): "project_keys",
     ("GET", "/runs/{entity}/{project}"): "runs_list",
     ("GET", "/runs/{entity}/{project}/{run_id}"): "run_get",
     ("PATCH", "/runs/{entity}/{project}/{run_id}"): "run_patch",

@@ -323,6 +323,20 @@ def test_system_metrics_are_their_own_series(store: SqlMetadataStore) -> None:
     assert "system/cpu_percent" not in store.get_run(seg.ref).summary
 
 
+def test_project_keys_are_every_runs_keys(store: SqlMetadataStore) -> None:
+    first, second = Segment("run00001"), Segment("run00002")
+    other = Segment("run00003", project="elsewhere")
+    store.append_records(first.header, [first.start(), first.history(0, loss=1.0, acc=0.5)])
+    store.append_records(second.header, [
+        second.start(), second.history(0, loss=2.0), second.history(5, **{"eval/f1": 0.1}),
+        second.system({"system/cpu_percent": 3.0})])
+    store.append_records(other.header, [other.start(), other.history(0, secret=1.0)])
+    assert store.list_project_keys("team", "proj", kind="history") == ["acc", "eval/f1",
+                                                                       "loss"]
+    assert store.list_project_keys("team", "proj", kind="system") == ["system/cpu_percent"]
+    assert store.list_project_keys("team", "nothing", kind="history") == []
+
+
 def test_read_series_ranges_and_limits(store: SqlMetadataStore) -> None:
     seg = Segment()
     store.append_records(seg.header, [seg.start()] + [seg.history(s, x=float(s), y=-s)

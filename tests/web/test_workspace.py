@@ -237,3 +237,19 @@ def test_panel_downloads_as_csv_and_png(logged: tuple[Served, str], page: Page) 
         panel.get_by_role("button", name="PNG").click()
     assert png_download.value.suggested_filename == "train_loss.png"
     assert Path(png_download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_key_only_an_old_run_logged_still_gets_a_panel(tmp_path: Path, page: Page) -> None:
+    """Panels come from every run of the project, not only the first ones shown."""
+    data = tmp_path / "data"
+    first = log_run(data, "many", name="old-one", config={},
+                    values={"train/loss": [1.0, 0.5], "rare/metric": [7.0, 8.0]})
+    for i in range(6):  # newer runs, shown first, none of which logs rare/metric
+        log_run(data, "many", name=f"new-{i}", config={}, values={"train/loss": [2.0, 1.0]})
+    server = ui_server(data)
+    try:
+        page.goto(f"{server.url}/{first.entity}/many")
+        wait_chart(page, "rare/metric", lines=1)
+        assert chart_labels(page, "rare/metric") == ["old-one"]
+    finally:
+        server.stop()

@@ -156,6 +156,11 @@ class MetadataStore(Protocol):
     def list_metric_keys(self, run: RunRef, *, kind: Literal["history", "system"]) -> list[str]:
         ...
 
+    def list_project_keys(self, entity: str, project: str, *,
+                          kind: Literal["history", "system"]) -> list[str]:
+        """Every metric key any run of the project logged, sorted."""
+        ...
+
     def read_series(
         self,
         run: RunRef,

@@ -153,30 +153,24 @@ export function Workspace({ entity, project, search }: { entity: string; project
       return old.join("\n") === all.join("\n") ? old : all;
     });
   }, [summaryRun?.run_id]);
-  const keySource = visibleRuns.slice(0, 5).map(runPath).join(",") || ordered.slice(0, 1).map(runPath).join(",");
+  // every key any run of the project logged (refreshed when runs come or go)
   useLayoutEffect(() => {
-    if (!keySource) return;
     const abort = new AbortController();
-    const paths = keySource.split(",");
-    const keysOf = (path: string) =>
-      Promise.all([
-        api<{ items: string[] }>(`/runs/${path}/keys`, { params: { limit: 10000 }, signal: abort.signal }).then((r) => r.items),
-        api<{ items: string[] }>(`/runs/${path}/keys`, { params: { kind: "system", limit: 10000 }, signal: abort.signal }).then((r) => r.items),
-      ]).then((l) => l.flat());
-    const merge = (found: string[]) =>
-      setKeys((old) => {
-        const all = [...new Set([...old, ...found])].sort();
-        return old.join("\n") === all.join("\n") ? old : all;
-      });
-    keysOf(paths[0])
-      .then((found) => {
-        merge(found);
-        return Promise.all(paths.slice(1).map(keysOf));
-      })
-      .then((lists) => merge(lists.flat()))
+    const base = `/projects/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/keys`;
+    Promise.all(
+      (["history", "system"] as const).map((kind) =>
+        api<{ items: string[] }>(base, { params: { kind, limit: 10000 }, signal: abort.signal }).then((r) => r.items),
+      ),
+    )
+      .then((lists) =>
+        setKeys((old) => {
+          const all = [...new Set([...old, ...lists.flat()])].sort();
+          return old.join("\n") === all.join("\n") ? old : all;
+        }),
+      )
       .catch(() => {});
     return () => abort.abort();
-  }, [keySource]);
+  }, [entity, project, runs.length]);
 
   const [viewSpec, setViewSpec] = useState<{ panels: Panel[] } | null>(null);
   const panels: Panel[] = useMemo(() => {

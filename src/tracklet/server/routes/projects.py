@@ -4,19 +4,20 @@ a project's visibility."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from tracklet.server.account_schemas import VisibilityIn, VisibilityOut
-from tracklet.server.auth import Authorized
+from tracklet.server.auth import Authorized, CanReadProject
 from tracklet.server.pagination import page
 from tracklet.server.responses import respond
 from tracklet.server.routes.common import READ_ERRORS, Store, errors
-from tracklet.server.schemas import ProjectPage
+from tracklet.server.schemas import KeyPage, ProjectPage
 
 MAX_PROJECTS_PAGE = 1000
+MAX_KEYS_PAGE = 10_000
 
 router = APIRouter(tags=["projects"])
 
@@ -34,6 +35,18 @@ def list_projects(request: Request, auth: Authorized, store: Store,
                 if auth.can_read(p.entity, p.name,
                                  visibility=shown.get((p.entity, p.name), "private"))]
     return respond(request, page(projects, cursor, limit))
+
+
+@router.get("/projects/{entity}/{project}/keys", response_model=KeyPage,
+            responses=READ_ERRORS, summary="Every metric key the project's runs logged",
+            description="Sorted; `kind=system` for system metrics. What a workspace makes "
+                        f"its chart panels of; at most {MAX_KEYS_PAGE} per page.")
+def list_project_keys(request: Request, entity: str, project: str, caller: CanReadProject,
+                      store: Store, kind: Literal["history", "system"] = "history",
+                      limit: Annotated[int, Query(ge=1, le=MAX_KEYS_PAGE)] = 1000,
+                      cursor: str | None = None) -> Response:
+    keys = store.list_project_keys(entity, project, kind=kind)
+    return respond(request, page(keys, cursor, limit))
 
 
 @router.patch("/projects/{entity}/{project}", response_model=VisibilityOut,

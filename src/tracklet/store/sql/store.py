@@ -201,6 +201,18 @@ class SqlMetadataStore:
                 metric_keys.c.run_uid == uid, metric_keys.c.kind == code)
                 .order_by(metric_keys.c.key)).scalars())
 
+    def list_project_keys(self, entity: str, project: str, *,
+                          kind: Literal["history", "system"]) -> list[str]:
+        code = KIND_HISTORY if kind == "history" else KIND_SYSTEM
+        query = (select(metric_keys.c.key).distinct()
+                 .join(runs, runs.c.uid == metric_keys.c.run_uid)
+                 .join(projects, projects.c.id == runs.c.project_id)
+                 .where(projects.c.entity == entity, projects.c.name == project,
+                        metric_keys.c.kind == code)
+                 .order_by(metric_keys.c.key))
+        with self._read.connect() as conn:
+            return list(conn.execute(query).scalars())
+
     def read_series(self, run: RunRef, keys: Sequence[str], *, min_step: int | None = None,
                     max_step: int | None = None, limit: int | None = None) -> list[Series]:
         with self._read.connect() as conn:

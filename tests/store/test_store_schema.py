@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -10,6 +12,7 @@ from alembic.script import ScriptDirectory
 from record_builder import Segment
 from sqlalchemy import inspect, text
 
+from servers import create_database
 from tracklet.store.sql.engine import (
     MIGRATIONS,
     alembic_upgrade,
@@ -17,7 +20,7 @@ from tracklet.store.sql.engine import (
     make_engine,
     migrate,
 )
-from tracklet.store.sql.schema import SCHEMA_REVISION, metadata
+from tracklet.store.sql.schema import SCHEMA_REVISION, metadata, postgres_has_lz4
 from tracklet.store.sql.store import SqlMetadataStore
 
 
@@ -78,3 +81,24 @@ def test_migrate_on_an_existing_database_is_a_no_op(store_url: str) -> None:
         assert (found[0].steps, found[0].values) == ([0], [1.0])
     finally:
         reopened.close()
+
+
+@pytest.mark.parametrize("how", ["alembic revisions", "fresh database"])
+def test_postgresql_compresses_chunks_with_lz4(postgres_base_url: str, how: str) -> None:
+    """pglz, PostgreSQL's default for large values, was the main CPU cost of ingest."""
+    url = create_database(postgres_base_url, f"z_{uuid.uuid4().hex[:16]}")
+    engine = make_engine(url, immediate=True)
+    try:
+        if how == "alembic revisions":
+            with engine.begin() as conn:
+                alembic_upgrade(conn)
+        else:
+            migrate(engine)
+        with engine.connect() as conn:
+            assert postgres_has_lz4(conn)  # PostgreSQL 15 from Debian, as in CI
+            method = conn.execute(text(
+                "SELECT attcompression FROM pg_attribute WHERE attname = 'data' "
+                "AND attrelid = 'series_chunks'::regclass")).scalar()
+    finally:
+        engine.dispose()
+    assert method == "l"

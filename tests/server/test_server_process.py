@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -127,3 +128,18 @@ def test_two_server_processes_on_one_postgresql_agree(tmp_path: Path,
         assert patched.status_code == 200
         assert httpx.get(f"{url_b}/api/v1/runs/{b.path}",
                          headers=auth).json()["notes"] == "via a"
+
+
+def test_blobs_default_to_the_data_directory_with_postgresql(tmp_path: Path,
+                                                             postgres_base_url: str) -> None:
+    db = create_database(postgres_base_url, f"p_{uuid.uuid4().hex[:16]}")
+    data = b"a dataset\n"
+    digest = hashlib.sha256(data).hexdigest()
+    with running_server(["--db", db, "--api-key", KEY], tmp_path) as url:
+        reply = httpx.put(f"{url}/api/v1/artifact-blobs/team/proj/{digest}/upload",
+                          params={"offset": 0, "size": len(data)}, content=data,
+                          headers={"Authorization": f"Bearer {KEY}",
+                                   "Content-Type": "application/octet-stream"})
+        assert reply.status_code == 200, reply.text
+    stored = [p for p in (tmp_path / "data" / "artifacts" / "blobs").rglob(digest)]
+    assert [p.read_bytes() for p in stored] == [data]

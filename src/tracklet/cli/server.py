@@ -37,7 +37,7 @@ from tracklet.cli.context import CliContext, pass_cli
 @click.option("--blobs", metavar="URI", envvar="TRACKLET_SERVER_BLOBS",
               help="Where artifact blobs live: file:///PATH or s3://BUCKET/PREFIX (endpoint "
                    "and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...). Default: "
-                   "DIR/artifacts/blobs beside a SQLite database.")
+                   "DIR/artifacts/blobs in the data directory of --dir.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes (uvicorn workers).")
 @click.option("--log-level", default="info", show_default=True,
@@ -60,10 +60,12 @@ def server(cli: CliContext, host: str, port: int, db_url: str | None,
     from tracklet.server.app import create_app
     from tracklet.server.settings import ServerSettings
 
+    root: Path = cli.settings.root
     if db_url is None:
-        root: Path = cli.settings.root
         root.mkdir(parents=True, exist_ok=True)
         db_url = f"sqlite:///{(root / 'tracklet.db').absolute()}"
+    elif not db_url.startswith("sqlite") and not blobs:  # in the data directory, as locally
+        blobs = str((root / "artifacts" / "blobs").absolute())
     try:
         settings = ServerSettings.from_env(db_url=db_url, host=host, port=port,
                                            api_keys=api_keys or None,

@@ -3,15 +3,13 @@ in the same database (same schema, same migrations)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import Engine, Row, delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
-from tracklet.errors import ConflictError, NotFoundError, StoreError, ValidationError
+from tracklet.errors import ConflictError, NotFoundError, ValidationError
 from tracklet.store.accounts import (
     PREFIX_CHARS,
     ROLES,
@@ -30,7 +28,7 @@ from tracklet.store.accounts import (
     new_token,
     token_hash,
 )
-from tracklet.store.sql.engine import make_engine, migrate
+from tracklet.store.sql.engine import SqlStoreBase
 from tracklet.store.sql.schema import (
     api_keys,
     memberships,
@@ -52,23 +50,10 @@ def check_name(kind: str, name: str) -> str:
     return name
 
 
-class SqlAccountStore:
+class SqlAccountStore(SqlStoreBase):
     """Users, keys, teams, visibility and share links in one SQL database."""
 
-    def __init__(self, url_or_engine: str | Engine, *,
-                 clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
-        self._own = isinstance(url_or_engine, str)
-        self._engine = (make_engine(url_or_engine, immediate=True)
-                        if isinstance(url_or_engine, str) else url_or_engine)
-        try:
-            migrate(self._engine)
-        except OperationalError as exc:
-            raise StoreError(f"cannot open the account store: {exc.orig}") from exc
-
-    def close(self) -> None:
-        if self._own:
-            self._engine.dispose()
+    what = "account store"
 
     # -- users and keys ---------------------------------------------------------------------
 

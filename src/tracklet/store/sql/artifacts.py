@@ -8,15 +8,14 @@ incomplete. The same manifest digest in a collection is the same version.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
-from tracklet.errors import ConflictError, NotFoundError, StoreError, ValidationError
+from tracklet.errors import ConflictError, NotFoundError, ValidationError
 from tracklet.store.artifacts import (
     VERSION,
     ArtifactVersionInfo,
@@ -29,7 +28,7 @@ from tracklet.store.artifacts import (
     manifest_digest,
 )
 from tracklet.store.blobs.base import check_digest
-from tracklet.store.sql.engine import make_engine, migrate
+from tracklet.store.sql.engine import SqlStoreBase
 from tracklet.store.sql.schema import (
     artifact_aliases,
     artifact_blob_grants,
@@ -49,23 +48,10 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[i:i + size]
 
 
-class SqlArtifactStore:
+class SqlArtifactStore(SqlStoreBase):
     """Artifacts in one SQL database, shared by any number of processes."""
 
-    def __init__(self, url_or_engine: str | Engine, *,
-                 clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
-        self._own = isinstance(url_or_engine, str)
-        self._engine = (make_engine(url_or_engine, immediate=True)
-                        if isinstance(url_or_engine, str) else url_or_engine)
-        try:
-            migrate(self._engine)
-        except OperationalError as exc:
-            raise StoreError(f"cannot open the artifact store: {exc.orig}") from exc
-
-    def close(self) -> None:
-        if self._own:
-            self._engine.dispose()
+    what = "artifact store"
 
     # -- blobs -------------------------------------------------------------------------------
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
+from tracklet.errors import StoreError
 from tracklet.store.sql.schema import SCHEMA_REVISION, metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -139,3 +143,26 @@ def alembic_upgrade(conn: Connection) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = conn
     command.upgrade(cfg, "head")
+
+
+class SqlStoreBase:
+    """What the account, artifact and view stores share: their engine (made from a URL and
+    disposed of by ``close()``, or lent by the caller), migrated when they open, and a
+    clock."""
+
+    what = "store"  # named in the error when the database cannot be opened
+
+    def __init__(self, url_or_engine: str | Engine, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._own = isinstance(url_or_engine, str)
+        self._engine = (make_engine(url_or_engine, immediate=True)
+                        if isinstance(url_or_engine, str) else url_or_engine)
+        try:
+            migrate(self._engine)
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the {self.what}: {exc.orig}") from exc
+
+    def close(self) -> None:
+        if self._own:
+            self._engine.dispose()

@@ -3,15 +3,13 @@ database as the metadata store (table ``saved_views``, revision 0003)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from tracklet.errors import NotFoundError, ValidationError
-from tracklet.store.sql.engine import make_engine, migrate
+from tracklet.store.sql.engine import SqlStoreBase
 from tracklet.store.sql.schema import saved_views
 
 MAX_NAME = 128
@@ -27,21 +25,10 @@ class SavedView:
     updated_at: float
 
 
-class SqlViewStore:
+class SqlViewStore(SqlStoreBase):
     """Saved views of the dashboard, keyed by (entity, project, name)."""
 
-    def __init__(self, url_or_engine: str | Engine, *,
-                 clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
-        self._own = isinstance(url_or_engine, str)
-        self._engine = (make_engine(url_or_engine, immediate=True)
-                        if isinstance(url_or_engine, str) else url_or_engine)
-        if self._own:
-            migrate(self._engine)
-
-    def close(self) -> None:
-        if self._own:
-            self._engine.dispose()
+    what = "view store"
 
     def list_views(self, entity: str, project: str) -> list[SavedView]:
         query = (select(saved_views).where(saved_views.c.entity == entity,

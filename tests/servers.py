@@ -123,10 +123,10 @@ class ThreadServer:
         from tracklet.store.sql.engine import sqlite_url
 
         values: dict[str, Any] = {"api_keys": [KEY], "heartbeat_timeout": 0, **settings}
-        url = db if isinstance(db, str) else sqlite_url(db)
+        url = self.db_url = db if isinstance(db, str) else sqlite_url(db)
         if not url.startswith("sqlite"):  # blobs would go to the working directory
             values.setdefault("blobs", tempfile.mkdtemp(prefix="tracklet-test-blobs-"))
-        app = create_app(ServerSettings(db_url=url, **values))
+        app = self.app = create_app(ServerSettings(db_url=url, **values))
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None,
                                 log_level="warning", ws="none", lifespan="on")
         self._server = uvicorn.Server(config)

@@ -9,6 +9,7 @@ for one run (r1) and for the whole project. A project the caller may not read is
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -32,7 +33,7 @@ ARTIFACT_GROUPS = frozenset({
     "project_keys", "views_list", "views_save", "views_drop", "art_list", "art_versions", "art_get",
     "art_files", "art_lineage", "art_commit", "art_delete", "alias_set", "alias_drop",
     "usages", "run_artifacts", "run_file", "blobs_missing", "blob_state", "blob_put",
-    "blob_get"})
+    "blob_get", "blob_batch", "blob_adopt"})
 READS_PROJECT = (401, 404, 200, 200, 200, 200, 200, 401, 404, 200)
 WRITES_PROJECT = (401, 404, 403, 200, 200, 200, 200, 401, 401, 401)
 PRIVATE = {
@@ -64,7 +65,9 @@ PRIVATE = {
        for group in ("run_artifacts", "run_file")},
     **{group: WRITES_PROJECT for group in (
         "views_save", "views_drop", "art_commit", "art_delete", "alias_set", "alias_drop",
-        "usages", "blobs_missing", "blob_state", "blob_put")},
+        "usages", "blobs_missing", "blob_state", "blob_put", "blob_batch")},
+    # writers reach the blob store, a local folder here: nothing to adopt (404)
+    "blob_adopt": (401, 404, 403, 404, 404, 404, 404, 401, 401, 401),
 }
 #                 anon eve  vic  bob  alice root static revoked share_run share_project
 PUBLIC = {
@@ -87,7 +90,8 @@ PUBLIC = {
         "art_lineage", "blob_get", "run_artifacts", "run_file")},
     **{group: (401, 403, 403, 200, 200, 200, 200, 401, 401, 401) for group in (
         "views_save", "views_drop", "art_commit", "art_delete", "alias_set", "alias_drop",
-        "usages", "blobs_missing", "blob_state", "blob_put")},
+        "usages", "blobs_missing", "blob_state", "blob_put", "blob_batch")},
+    "blob_adopt": (401, 403, 403, 404, 404, 404, 404, 401, 401, 401),
 }
 # endpoints about accounts rather than one project; "bob's" key and password are bob's own
 #                 anon eve  vic  bob  alice root static revoked share_run share_project
@@ -223,6 +227,13 @@ async def artifact_call(world: World, group: str, h: dict[str, str], project: st
     elif group == "blob_put":
         reply = await c.put(f"{blobs}/{BLOB_DIGEST}/upload", content=BLOB, headers=octets,
                             params={"offset": 0, "size": len(BLOB)})
+    elif group == "blob_batch":
+        index = json.dumps([[BLOB_DIGEST, len(BLOB)]]).encode()
+        reply = await c.post(f"{blobs}/batch", headers=octets,
+                             content=len(index).to_bytes(4, "big") + index + BLOB)
+    elif group == "blob_adopt":
+        reply = await c.post(f"{blobs}/{BLOB_DIGEST}/adopt", json={"token": "0" * 32},
+                             headers=h)
     elif group == "blob_get":
         reply = await c.get(f"{blobs}/{BLOB_DIGEST}", headers=h)
         if reply.status_code == 200:
@@ -397,6 +408,8 @@ COVERAGE = {
     ("PUT", "/artifact-blobs/{entity}/{project}/{digest}/upload"): "blob_put",
     ("GET", "/artifact-blobs/{entity}/{project}/{digest}"): "blob_get",
     ("POST", "/artifact-blobs/gc"): "blobs_gc",
+    ("POST", "/artifact-blobs/{entity}/{project}/batch"): "blob_batch",
+    ("POST", "/artifact-blobs/{entity}/{project}/{digest}/adopt"): "blob_adopt",
 }
 
 

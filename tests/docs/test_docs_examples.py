@@ -49,13 +49,13 @@ def test_docs_have_examples() -> None:
     assert sum(len(examples(p)) for p in PAGES) >= 10
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
-def test_page_examples_run(page: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("doc", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
+def test_page_examples_run(doc: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("TRACKLET_") or k == "TRACKLET_CONFIG_DIR"}
     env.update(TRACKLET_DIR=str(tmp_path / "tracklet"), TRACKLET_SYSTEM_METRICS="false",
                TRACKLET_CONSOLE_CAPTURE="false", PYTHONUNBUFFERED="1")
-    for example in examples(page):
+    for example in examples(doc):
         proc = subprocess.run([sys.executable, "-c", example.code], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=120, check=False)
         assert proc.returncode == 0, (

@@ -38,6 +38,7 @@ BASE_URL_WARNING = pytest.mark.filterwarnings(
     "pytest.PytestRemovedIn10Warning")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest groups tests by session-scoped parameters
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The browser tests run last: Playwright's sync API keeps an event loop running in
     this thread until the session ends, and async tests cannot start their own after it

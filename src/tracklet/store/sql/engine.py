@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from tracklet.errors import StoreError
 from tracklet.store.sql.schema import SCHEMA_REVISION, metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATING = threading.Lock()
 
 
 _FLOAT_TAG = "$float"
@@ -112,8 +114,16 @@ def migrate(engine: Engine) -> None:
     An empty database gets the current schema in one step (``create_all``, then stamped
     with the head revision, as Alembic's documentation recommends for new databases);
     an older one is upgraded in place by the Alembic revisions. Either way one process
-    does it: SQLite writers hold ``BEGIN IMMEDIATE``, PostgreSQL an advisory lock.
+    does it: SQLite writers hold ``BEGIN IMMEDIATE``, PostgreSQL an advisory lock. Within
+    one process the stores opening at once (metadata, artifacts, ...) take turns: two
+    first connections to a new SQLite file racing to switch it to WAL could fail with
+    "database is locked".
     """
+    with _MIGRATING:
+        _migrate(engine)
+
+
+def _migrate(engine: Engine) -> None:
     with engine.connect() as conn:
         if current_revision(conn) == SCHEMA_REVISION:
             return

@@ -31,6 +31,7 @@ __all__ = [
     "log",
     "log_artifact",
     "login",
+    "restore",
     "run",
     "save",
     "summary",
@@ -65,6 +66,7 @@ _LAZY = {
     "unwatch": "tracklet.sdk.watch",
     "login": "tracklet.sdk.wandb_compat",
     "save": "tracklet.sdk.run_files",
+    "restore": "tracklet.sdk.run_files",
 }
 
 if TYPE_CHECKING:
@@ -73,7 +75,7 @@ if TYPE_CHECKING:
     from tracklet.sdk.artifacts import Artifact, log_artifact, use_artifact
     from tracklet.sdk.config import Config
     from tracklet.sdk.media import Histogram
-    from tracklet.sdk.run_files import save
+    from tracklet.sdk.run_files import restore, save
     from tracklet.sdk.summary import Summary
     from tracklet.sdk.termlog import termerror, termlog, termwarn
     from tracklet.sdk.wandb_compat import login

@@ -27,6 +27,7 @@ PUBLIC = [
     "log",
     "log_artifact",
     "login",
+    "restore",
     "run",
     "save",
     "summary",

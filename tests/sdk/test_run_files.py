@@ -98,3 +98,24 @@ def test_saved_files_on_a_server(tmp_path: Path) -> None:
         assert httpx.get(base).status_code == 401
         with tracklet.Api(server.base_url, api_key=KEY) as api:
             assert saved(api, run.path, tmp_path / "down") == {"notes.md": "# results\n"}
+
+
+def test_restore_brings_back_a_saved_file(tmp_path: Path) -> None:
+    (tmp_path / "weights.txt").write_text("w=1\n")
+    first = tracklet.init(project="files", dir=tmp_path / "data", settings=QUIET)
+    tracklet.save(str(tmp_path / "weights.txt"), policy="now")
+    tracklet.finish()
+    again = tracklet.init(project="files", dir=tmp_path / "data", settings=QUIET,
+                          reinit=True)
+    with tracklet.restore("weights.txt", run_path=first.path) as restored:
+        assert restored.read() == "w=1\n"
+    assert Path(again.dir, "weights.txt").read_text() == "w=1\n"  # in the current run's dir
+    Path(again.dir, "weights.txt").write_text("changed locally\n")
+    with tracklet.restore("weights.txt", run_path=first.path) as kept:
+        assert kept.read() == "changed locally\n"  # there already: not fetched again
+    with tracklet.restore("weights.txt", run_path=first.path, replace=True) as fresh:
+        assert fresh.read() == "w=1\n"
+    assert tracklet.restore("nothing.txt", run_path=first.path) is None
+    tracklet.finish()
+    with pytest.raises(errors.NotInitializedError, match="run_path"):
+        tracklet.restore("weights.txt")

@@ -15,7 +15,7 @@ import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from tracklet.errors import ValidationError
 from tracklet.sdk.termlog import termwarn
@@ -38,6 +38,41 @@ def save(glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | N
     if run is None:
         raise NotInitializedError("save() needs a run: call tracklet.init() first")
     return run.save(glob_str, base_path, policy)
+
+
+def restore(name: str, run_path: str | None = None, replace: bool = False,
+            root: str | os.PathLike[str] | None = None) -> IO[str] | None:
+    """W&B's ``wandb.restore``: the file ``name`` a run saved, downloaded into ``root``
+    (default: the current run's directory, else the working directory) unless it is there
+    already (``replace=True`` fetches it again), opened for reading; None when the run
+    saved no such file. ``run_path`` (``entity/project/run_id``) defaults to the current
+    run."""
+    from tracklet.errors import NotFoundError, NotInitializedError
+    from tracklet.sdk.api import Api
+    from tracklet.sdk.session import current_run
+
+    run = current_run()
+    if run_path is None:
+        if run is None:
+            raise NotInitializedError("restore() needs run_path='entity/project/run_id' or "
+                                      "a run: call tracklet.init() first")
+        run_path = run.path
+    folder = Path(root) if root is not None else Path(run.dir) if run is not None \
+        else Path.cwd()
+    target = folder / name
+    if replace or not target.is_file():
+        settings = run.settings if run is not None else None
+        if settings is not None and settings.mode == "online":
+            api = Api(settings.base_url, api_key=settings.api_key or None)
+        else:
+            api = Api(settings=settings)
+        with api:
+            try:
+                entry = api.run(run_path).file(name)
+            except NotFoundError:
+                return None
+            target = Path(entry.download(folder))
+    return target.open(encoding="utf-8")
 
 
 class RunFiles:

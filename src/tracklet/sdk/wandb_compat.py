@@ -173,8 +173,6 @@ _MISSING = {
     "sweep": "sweeps (tracklet.sweep) are not supported yet",
     "agent": "sweep agents (tracklet.agent) are not supported yet",
     "controller": "sweep controllers (tracklet.controller) are not supported yet",
-    "restore": "restoring run files (tracklet.restore) is not supported yet; use "
-               "Api().run(path).files()",
     "alert": "alerts (tracklet.alert) are not supported yet",
 }
 

@@ -4,7 +4,6 @@ the SDK in online mode, the read API over HTTP, permissions and hostile manifest
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,22 +14,12 @@ from artifact_servers import KEY, ThreadServer
 
 import tracklet
 from tracklet import errors
-from tracklet.sdk.artifacts.client import reset_contexts
 from tracklet.store.sql.accounts import SqlAccountStore
 
 QUIET = {"system_metrics": False, "console_capture": False}
 
 
-@pytest.fixture(autouse=True)
-def clean_session(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith("TRACKLET_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    yield
-    while tracklet.run is not None:
-        tracklet.finish()
-    reset_contexts()
+pytestmark = pytest.mark.usefixtures("clean_session")
 
 
 @pytest.fixture(params=["file", "s3"])

@@ -4,30 +4,18 @@ with their ETag, downloaded from where they are, refused once they changed."""
 from __future__ import annotations
 
 import http.server
-import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import tracklet
 from tracklet import errors
-from tracklet.sdk.artifacts.client import reset_contexts
 
 QUIET = {"system_metrics": False, "console_capture": False}
 
 
-@pytest.fixture(autouse=True)
-def clean_session(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith("TRACKLET_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    yield
-    while tracklet.run is not None:
-        tracklet.finish()
-    reset_contexts()
+pytestmark = pytest.mark.usefixtures("clean_session")
 
 
 def test_s3_references(s3_bucket: str, s3_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

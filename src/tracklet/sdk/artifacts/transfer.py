@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +24,7 @@ from tracklet.sdk.artifacts.cache import DownloadCache
 from tracklet.sdk.artifacts.digests import DigestCache, hash_file
 from tracklet.sdk.artifacts.progress import ByteProgress
 from tracklet.store.artifacts import ArtifactVersionInfo, ManifestEntry, check_file_path
+from tracklet.store.blobs.local import write_atomically
 
 THREADS = 8  # parallel transfers; TRACKLET_ARTIFACT_THREADS overrides
 
@@ -184,16 +184,6 @@ def safe_target(root: Path, path: str, checked: dict[Path, bool] | None = None) 
     return target
 
 
-def _replace_into(source: Path, target: Path) -> None:
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
 def download_files(backend: ArtifactBackend, version: ArtifactVersionInfo,
                    entries: list[ManifestEntry], root: Path, cache: DownloadCache | None,
                    digests: DigestCache, *, threads: int | None = None,
@@ -254,7 +244,7 @@ def download_files(backend: ArtifactBackend, version: ArtifactVersionInfo,
                         tmp.unlink()
                 cached, fetched = place, 1
             if cached != target:
-                _replace_into(cached, target)
+                write_atomically(target, source=cached)
             full = str(target.absolute())
             digests.store(full, os.stat(full), entry.digest)
             return fetched

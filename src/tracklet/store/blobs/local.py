@@ -14,6 +14,23 @@ from tracklet.errors import NotFoundError
 from tracklet.store.blobs.base import blob_key, check_digest
 
 
+def write_atomically(target: Path, *, source: Path | None = None,
+                     data: bytes | None = None) -> None:
+    """Write ``target`` whole or not at all: the bytes of ``source`` (or ``data``) go to a
+    temporary name beside it, then are renamed over it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        if source is not None:
+            shutil.copyfile(source, tmp)
+        else:
+            tmp.write_bytes(data or b"")
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
 class LocalBlobStore:
     """Content-addressed files under ``root``; writes go to a temporary name, then rename."""
 
@@ -44,39 +61,19 @@ class LocalBlobStore:
                 return
             except OSError:  # another file system: copy instead
                 pass
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+        write_atomically(target, source=path)
 
     def put_bytes(self, digest: str, data: bytes) -> None:
         target = self.path(digest)
         if target.is_file():
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+        write_atomically(target, data=data)
 
     def get_file(self, digest: str, dest: Path) -> None:
         source = self.path(digest)
         if not source.is_file():
             raise NotFoundError(f"no blob {digest} in {self.uri}")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, dest)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+        write_atomically(dest, source=source)
 
     def open(self, digest: str) -> BinaryIO:
         try:

@@ -58,7 +58,7 @@ def sync(cli: CliContext, paths: tuple[Path, ...], host: str | None, local: bool
         where = ", ".join(str(p) for p in roots)
         click.echo(f"nothing to sync: no run logs (*.tlog) under {where}")
         return
-    shipper, target = _open_shipper(cli, host, local)
+    shipper, target = open_shipper(cli, host, local)
     try:
         totals = _ship_all(segments, shipper)
     finally:
@@ -78,7 +78,7 @@ def sync(cli: CliContext, paths: tuple[Path, ...], host: str | None, local: bool
             "the run logs are kept as they were: fix the cause and run `tracklet sync` again")
 
 
-def _open_shipper(cli: CliContext, host: str | None, local: bool) -> tuple[Shipper, str]:
+def open_shipper(cli: CliContext, host: str | None, local: bool) -> tuple[Shipper, str]:
     """The receiver and how to name it (``into DIR``, ``to URL``)."""
     settings = cli.settings
     if host is not None or (settings.mode == "online" and not local):

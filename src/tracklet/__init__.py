@@ -24,6 +24,7 @@ __all__ = [
     "Settings",
     "TrackletError",
     "__version__",
+    "agent",
     "config",
     "define_metric",
     "finish",
@@ -35,6 +36,7 @@ __all__ = [
     "run",
     "save",
     "summary",
+    "sweep",
     "termerror",
     "termlog",
     "termwarn",
@@ -67,6 +69,8 @@ _LAZY = {
     "login": "tracklet.sdk.wandb_compat",
     "save": "tracklet.sdk.run_files",
     "restore": "tracklet.sdk.run_files",
+    "sweep": "tracklet.sdk.sweeps",
+    "agent": "tracklet.sdk.sweep_agent",
 }
 
 if TYPE_CHECKING:
@@ -77,6 +81,8 @@ if TYPE_CHECKING:
     from tracklet.sdk.media import Histogram
     from tracklet.sdk.run_files import restore, save
     from tracklet.sdk.summary import Summary
+    from tracklet.sdk.sweep_agent import agent
+    from tracklet.sdk.sweeps import sweep
     from tracklet.sdk.termlog import termerror, termlog, termwarn
     from tracklet.sdk.wandb_compat import login
     from tracklet.sdk.watch import unwatch, watch

@@ -157,7 +157,7 @@ def test_settings_in_wandb_shapes(clean_session: Path) -> None:
     assert settings.mode == "offline"
 
 
-@pytest.mark.parametrize(("name", "feature"), [("sweep", "sweeps"), ("agent", "agents"),
+@pytest.mark.parametrize(("name", "feature"), [("controller", "controllers"),
                                                ("Image", "images"), ("Table", "tables")])
 def test_missing_wandb_names_say_what_is_missing(name: str, feature: str) -> None:
     with pytest.raises(AttributeError, match=f"{feature}.*not supported yet.*wandb-compat"):

@@ -90,6 +90,7 @@ class Api:
         self._remote = remote
         self._store: MetadataStore | None = None
         self._http: HttpRunReader | None = None
+        self._closers: list[Any] = []  # sweep backends opened by sweep()
 
     @property
     def reader(self) -> RunReader:
@@ -120,6 +121,9 @@ class Api:
         return self._store
 
     def close(self) -> None:
+        for close in self._closers:
+            close()
+        self._closers.clear()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -159,6 +163,15 @@ class Api:
         entity, project, run_id = self._split(path, 3)
         self.reap(entity, project)
         return ApiRun(self, self.reader.get_run(RunRef(entity, project, run_id)))
+
+    def sweep(self, path: str) -> Any:
+        """A sweep by ``entity/project/sweep_id`` (or ``project/sweep_id``, ``sweep_id``):
+        ``.id``, ``.config``, ``.state``, ``.runs``, ``.best_run()``."""
+        from tracklet.sdk.sweeps import ApiSweep, split_sweep_path, sweep_backend_of
+
+        entity, project, sweep_id = split_sweep_path(path, self.settings)
+        backend = sweep_backend_of(self)
+        return ApiSweep(self, backend, backend.get_sweep(entity, project, sweep_id))
 
     # -- artifacts (tracklet.sdk.artifacts does the work) ----------------------------------
 
@@ -287,6 +300,16 @@ class ApiRun:
     @property
     def summary_metrics(self) -> dict[str, Any]:
         return self._info.summary
+
+    @property
+    def sweep_id(self) -> str | None:
+        """The id of the sweep that created this run, if one did."""
+        if "sweep_id" not in self.__dict__:
+            from tracklet.sdk.sweeps import sweep_of_run
+
+            self.__dict__["sweep_id"] = sweep_of_run(self._api, self._info.ref)
+        found: str | None = self.__dict__["sweep_id"]
+        return found
 
     @property
     def duration(self) -> float | None:

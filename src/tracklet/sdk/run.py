@@ -64,6 +64,7 @@ class Run:
         self._files: Any = None  # a RunFiles once save() is called
         self._started = time.monotonic()
         self.finish_status: WriterStatus | None = None
+        self.sweep_id: str | None = None  # set when a sweep agent started this run
         emit_config = None if writer is None else self._emit_config
         self.config = Config(emit_config, config)
         self.summary = Summary(tracker, self._sync,

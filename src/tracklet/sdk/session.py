@@ -151,6 +151,9 @@ def init(
         job_type = job_type if job_type is not None else from_env.get("job_type")
         notes = notes if notes is not None else from_env.get("notes")
         tags = tags if tags is not None else from_env.get("tags")
+    handoff = _sweep_handoff(os.environ)  # a sweep agent started this run
+    if handoff is not None:
+        id = _sweep_overrides(handoff, base, id)
     resolved = Settings.resolve(base)
     check_name(resolved.project, what="project")
     check_name(resolved.entity, what="entity")
@@ -215,6 +218,9 @@ def init(
                            fields.notes, previous is not None))
     if conf:  # also when disabled: scripts read their config back (config.lr)
         run.config.update(conf, allow_val_change=True)
+    if handoff is not None:  # the sweep's parameters win over the script's defaults
+        run.sweep_id = handoff["sweep_id"]
+        run.config.lock(handoff["params"])
     with _session.lock:
         _session.runs.append(run)
         _session.started += 1
@@ -223,6 +229,42 @@ def init(
         _start_side_threads(run, resolved, writer)
         writer.start()
     return run
+
+
+def _sweep_handoff(env: Mapping[str, str]) -> dict[str, Any] | None:
+    """What a sweep agent passed to this run (see ``sweep_agent``), or None."""
+    sweep_id = env.get("TRACKLET_SWEEP_ID")
+    if not sweep_id:
+        return None
+    import json
+
+    try:
+        params = json.loads(env.get("TRACKLET_SWEEP_PARAMS") or "{}")
+    except ValueError:
+        raise UsageError("TRACKLET_SWEEP_PARAMS is not JSON: start sweep runs with "
+                         "`tracklet agent`") from None
+    return {"sweep_id": sweep_id, "params": params if isinstance(params, dict) else {},
+            "entity": env.get("TRACKLET_SWEEP_ENTITY"),
+            "project": env.get("TRACKLET_SWEEP_PROJECT"),
+            "run_id": env.get("TRACKLET_RUN_ID")}
+
+
+def _sweep_overrides(handoff: Mapping[str, Any], base: dict[str, Any],
+                     run_id: str | None) -> str | None:
+    """In a sweep run, the sweep's project, entity and run id win (as in W&B); a
+    different one passed to init() is ignored with a warning. Returns the run id."""
+    for key in ("project", "entity"):
+        wanted = handoff.get(key)
+        if wanted and base.get(key) not in (None, wanted):
+            termwarn(f"ignoring init({key}={base[key]!r}): this run belongs to sweep "
+                     f"{handoff['sweep_id']} in {key} {wanted!r}")
+        if wanted:
+            base[key] = wanted
+    wanted_id = handoff.get("run_id")
+    if wanted_id and run_id not in (None, wanted_id):
+        termwarn(f"ignoring init(id={run_id!r}): sweep {handoff['sweep_id']} gave this run "
+                 f"the id {wanted_id!r}")
+    return wanted_id or run_id
 
 
 def _make_writer(settings: Settings, header: SegmentHeader, tracker: SummaryTracker) -> Writer:

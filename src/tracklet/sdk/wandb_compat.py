@@ -170,8 +170,6 @@ _MISSING = {
     "Html": "HTML media (tracklet.Html) is not supported yet; Histogram is",
     "Object3D": "3D objects (tracklet.Object3D) are not supported yet; Histogram is",
     "Plotly": "Plotly charts (tracklet.Plotly) are not supported yet; Histogram is",
-    "sweep": "sweeps (tracklet.sweep) are not supported yet",
-    "agent": "sweep agents (tracklet.agent) are not supported yet",
     "controller": "sweep controllers (tracklet.controller) are not supported yet",
     "alert": "alerts (tracklet.alert) are not supported yet",
 }

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 metadata = MetaData()
@@ -360,3 +360,42 @@ artifact_blob_grants = Table(
     Column("entity", String(128), primary_key=True),
     Column("project", String(128), primary_key=True),
 )
+
+# Sweeps (revision 0008): a sweep's W&B-style config and state per (entity, project), its
+# id unique server-wide; ``sweep_runs`` the runs it handed out, numbered in claim order
+# (``seq``), with their parameters. A grid point (``grid_index``) is handed out once.
+sweeps = Table(
+    "sweeps",
+    metadata,
+    Column("uid", Integer, primary_key=True, autoincrement=True),
+    Column("sweep_id", String(64), nullable=False),
+    Column("entity", String(128), nullable=False),
+    Column("project", String(128), nullable=False),
+    Column("name", String(256)),
+    Column("method", String(16), nullable=False),
+    Column("config", Json, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_by", String(128)),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("sweep_id", name="uq_sweeps_sweep_id"),
+)
+Index("ix_sweeps_project", sweeps.c.entity, sweeps.c.project)
+
+sweep_runs = Table(
+    "sweep_runs",
+    metadata,
+    Column("sweep_uid", Integer, ForeignKey("sweeps.uid", ondelete="CASCADE"),
+           primary_key=True),
+    Column("run_id", String(64), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("params", Json, nullable=False),
+    Column("grid_index", Integer),
+    Column("state", String(16), nullable=False),
+    Column("agent", String(128)),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("sweep_uid", "seq", name="uq_sweep_runs_seq"),
+    UniqueConstraint("sweep_uid", "grid_index", name="uq_sweep_runs_grid_index"),
+)
+Index("ix_sweep_runs_run_id", sweep_runs.c.run_id)

@@ -21,6 +21,7 @@ from tracklet.cli.context import DEFAULT_DIR, CliContext
 from tracklet.cli.demo import demo
 from tracklet.cli.export import export
 from tracklet.cli.gc import gc
+from tracklet.cli.importers import import_group
 from tracklet.cli.login import login
 from tracklet.cli.runs import runs
 from tracklet.cli.server import server
@@ -84,6 +85,7 @@ main.add_command(ui)
 main.add_command(artifact)
 main.add_command(cache)
 main.add_command(gc)
+main.add_command(import_group)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m tracklet.cli.main`

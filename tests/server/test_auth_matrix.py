@@ -34,6 +34,9 @@ ARTIFACT_GROUPS = frozenset({
     "art_files", "art_lineage", "art_commit", "art_delete", "alias_set", "alias_drop",
     "usages", "run_artifacts", "run_file", "blobs_missing", "blob_state", "blob_put",
     "blob_get", "blob_batch", "blob_adopt"})
+SWEEP_READS = ("sweep_list", "sweep_get", "sweep_runs")
+SWEEP_WRITES = ("sweep_create", "sweep_claim", "sweep_state", "sweep_run_done")
+SWEEP_CONFIG = {"method": "grid", "parameters": {"a": {"values": list(range(100))}}}
 READS_PROJECT = (401, 404, 200, 200, 200, 200, 200, 401, 404, 200)
 WRITES_PROJECT = (401, 404, 403, 200, 200, 200, 200, 401, 401, 401)
 PRIVATE = {
@@ -68,6 +71,9 @@ PRIVATE = {
         "usages", "blobs_missing", "blob_state", "blob_put", "blob_batch")},
     # writers reach the blob store, a local folder here: nothing to adopt (404)
     "blob_adopt": (401, 404, 403, 404, 404, 404, 404, 401, 401, 401),
+    **{group: READS_PROJECT for group in SWEEP_READS},
+    "run_sweep": (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
+    **{group: WRITES_PROJECT for group in SWEEP_WRITES},
 }
 #                 anon eve  vic  bob  alice root static revoked share_run share_project
 PUBLIC = {
@@ -92,6 +98,9 @@ PUBLIC = {
         "views_save", "views_drop", "art_commit", "art_delete", "alias_set", "alias_drop",
         "usages", "blobs_missing", "blob_state", "blob_put", "blob_batch")},
     "blob_adopt": (401, 403, 403, 404, 404, 404, 404, 401, 401, 401),
+    **{group: (200, 200, 200, 200, 200, 200, 200, 401, 200, 200)
+       for group in (*SWEEP_READS, "run_sweep")},
+    **{group: (401, 403, 403, 200, 200, 200, 200, 401, 401, 401) for group in SWEEP_WRITES},
 }
 # endpoints about accounts rather than one project; "bob's" key and password are bob's own
 #                 anon eve  vic  bob  alice root static revoked share_run share_project
@@ -145,6 +154,8 @@ async def call(world: World, group: str, caller: str, project: str, run: str) ->
         return (await c.delete(f"/api/v1/share/{link.id}", headers=h)).status_code
     if group in ARTIFACT_GROUPS:
         return await artifact_call(world, group, h, project, run)
+    if group in (*SWEEP_READS, *SWEEP_WRITES, "run_sweep"):
+        return await sweep_call(world, group, h, project, run)
     if group == "ingest":
         return (await ingest(c, "acme", project, f"new-{caller}", h)).status_code
     if group == "acked":
@@ -241,6 +252,43 @@ async def artifact_call(world: World, group: str, h: dict[str, str], project: st
     else:
         raise AssertionError(f"no call for {group}")
     return 200 if reply.status_code in (201, 204) else reply.status_code
+
+
+async def sweep_call(world: World, group: str, h: dict[str, str], project: str,
+                     run: str) -> int:
+    """Sweeps: each call has a fresh sweep made with the admin key. A write answers
+    200/201 when allowed: counted as 200."""
+    c = world.client
+    base = f"/api/v1/sweeps/acme/{project}"
+    if group == "run_sweep":
+        reply = await c.get(f"/api/v1/runs/acme/{project}/{run}/sweep", headers=h)
+        if reply.status_code == 200:
+            assert reply.json() == {"sweep_id": None}
+        return reply.status_code
+    if group == "sweep_create":
+        reply = await c.post(base, json={"config": SWEEP_CONFIG}, headers=h)
+        return 200 if reply.status_code == 201 else reply.status_code
+    made = await c.post(base, json={"config": SWEEP_CONFIG}, headers=AUTH)
+    assert made.status_code == 201, made.text
+    sweep = f"{base}/{made.json()['sweep_id']}"
+    if group == "sweep_list":
+        reply = await c.get(base, headers=h)
+    elif group == "sweep_get":
+        reply = await c.get(sweep, headers=h)
+    elif group == "sweep_runs":
+        reply = await c.get(f"{sweep}/runs", headers=h)
+    elif group == "sweep_claim":
+        reply = await c.post(f"{sweep}/claim", json={"agent": "a"}, headers=h)
+        if reply.status_code == 200:
+            assert reply.json()["run"]["params"] == {"a": 0}
+    elif group == "sweep_state":
+        reply = await c.patch(sweep, json={"state": "paused"}, headers=h)
+    else:
+        claimed = await c.post(f"{sweep}/claim", json={}, headers=AUTH)
+        run_id = claimed.json()["run"]["run_id"]
+        reply = await c.patch(f"{sweep}/runs/{run_id}", json={"state": "finished"},
+                              headers=h)
+    return reply.status_code
 
 
 async def account_call(world: World, group: str, caller: str) -> int:
@@ -394,6 +442,14 @@ COVERAGE = {
     ("PUT", "/views/{entity}/{project}/{name}"): "views_save",
     ("DELETE", "/views/{entity}/{project}/{name}"): "views_drop",
     ("GET", "/artifacts/{entity}/{project}"): "art_list",
+    ("POST", "/sweeps/{entity}/{project}"): "sweep_create",
+    ("GET", "/sweeps/{entity}/{project}"): "sweep_list",
+    ("GET", "/sweeps/{entity}/{project}/{sweep_id}"): "sweep_get",
+    ("PATCH", "/sweeps/{entity}/{project}/{sweep_id}"): "sweep_state",
+    ("GET", "/sweeps/{entity}/{project}/{sweep_id}/runs"): "sweep_runs",
+    ("POST", "/sweeps/{entity}/{project}/{sweep_id}/claim"): "sweep_claim",
+    ("PATCH", "/sweeps/{entity}/{project}/{sweep_id}/runs/{run_id}"): "sweep_run_done",
+    ("GET", "/runs/{entity}/{project}/{run_id}/sweep"): "run_sweep",
     ("POST", "/artifacts/{entity}/{project}/{name}/versions"): "art_commit",
     ("GET", "/artifacts/{entity}/{project}/{name}/versions"): "art_versions",
     ("GET", "/artifacts/{entity}/{project}/{name}/versions/{alias}"): "art_get",

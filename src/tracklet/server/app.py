@@ -77,6 +77,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
             artifacts = getattr(app.state, "artifact_store", None)  # opened on first use
             if artifacts is not None:
                 artifacts.close()
+            sweeps = getattr(app.state, "sweeps", None)  # opened on first use
+            if sweeps is not None:
+                sweeps.close()
             store.close()
 
     app = FastAPI(title="Tracklet", version=__version__, description=DESCRIPTION,

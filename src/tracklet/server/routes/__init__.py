@@ -16,6 +16,7 @@ from tracklet.server.routes.run_files import router as run_files_router
 from tracklet.server.routes.runs import router as runs_router
 from tracklet.server.routes.series import router as series_router
 from tracklet.server.routes.sharing import router as sharing_router
+from tracklet.server.routes.sweeps import router as sweeps_router
 from tracklet.server.routes.views import router as views_router
 
 ROUTERS = [health_router, ingest_router, projects_router, runs_router, history_router,
@@ -24,3 +25,4 @@ ROUTERS.append(views_router)
 ROUTERS += [artifacts_router, artifact_blobs_router]
 ROUTERS.append(run_files_router)
 ROUTERS.append(media_router)
+ROUTERS.append(sweeps_router)

@@ -54,7 +54,9 @@ def test_page_examples_run(doc: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("TRACKLET_") or k == "TRACKLET_CONFIG_DIR"}
     env.update(TRACKLET_DIR=str(tmp_path / "tracklet"), TRACKLET_SYSTEM_METRICS="false",
-               TRACKLET_CONSOLE_CAPTURE="false", PYTHONUNBUFFERED="1")
+               TRACKLET_CONSOLE_CAPTURE="false", PYTHONUNBUFFERED="1",
+               # the `tracklet` command on PATH, as in an activated virtual environment
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
     for example in examples(doc):
         proc = subprocess.run([sys.executable, "-c", example.code], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=120, check=False)

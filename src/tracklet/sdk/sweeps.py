@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from tracklet.store.base import RunRef
 
 MSGPACK = {"Accept": "application/x-msgpack"}
+_created: dict[str, tuple[str, str]] = {}  # sweep id -> (entity, project), made here
 
 
 class SweepBackend(Protocol):
@@ -193,6 +194,8 @@ def split_sweep_path(path: str, settings: Settings) -> tuple[str, str, str]:
     parts = [p for p in path.replace("/sweeps/", "/").split("/") if p]
     if not 1 <= len(parts) <= 3:
         raise UsageError(f"{path!r} is not a sweep path; use entity/project/sweep_id")
+    if len(parts) == 1 and parts[0] in _created:  # made by sweep() in this process
+        return (*_created[parts[0]], parts[0])
     while len(parts) < 3:
         parts.insert(0, settings.project if len(parts) == 1 else settings.entity)
     return parts[0], parts[1], parts[2]
@@ -222,6 +225,7 @@ def sweep(sweep: Mapping[str, Any], entity: str | None = None, project: str | No
         info = backend.create_sweep(settings.entity, settings.project, config)
     finally:
         backend.close()
+    _created[info.sweep_id] = (info.entity, info.project)
     termlog(f"created sweep {info.sweep_id} in {info.entity}/{info.project} "
             f"({backend.where}); run agents with: tracklet agent {info.path}")
     return info.sweep_id

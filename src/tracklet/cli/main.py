@@ -25,6 +25,7 @@ from tracklet.cli.importers import import_group
 from tracklet.cli.login import login
 from tracklet.cli.runs import runs
 from tracklet.cli.server import server
+from tracklet.cli.sweep import agent, sweep
 from tracklet.cli.sync import sync
 from tracklet.cli.ui import ui
 from tracklet.cli.user import user
@@ -85,6 +86,8 @@ main.add_command(ui)
 main.add_command(artifact)
 main.add_command(cache)
 main.add_command(gc)
+main.add_command(sweep)
+main.add_command(agent)
 main.add_command(import_group)
 
 

@@ -20,8 +20,10 @@ __all__ = [
     "Api",
     "Artifact",
     "Histogram",
+    "Image",
     "Run",
     "Settings",
+    "Table",
     "TrackletError",
     "__version__",
     "agent",
@@ -64,6 +66,8 @@ _LAZY = {
     "termwarn": "tracklet.sdk.termlog",
     "termerror": "tracklet.sdk.termlog",
     "Histogram": "tracklet.sdk.media",
+    "Image": "tracklet.sdk.image",
+    "Table": "tracklet.sdk.table",
     "watch": "tracklet.sdk.watch",
     "unwatch": "tracklet.sdk.watch",
     "login": "tracklet.sdk.wandb_compat",
@@ -78,11 +82,13 @@ if TYPE_CHECKING:
     from tracklet.sdk.api import Api
     from tracklet.sdk.artifacts import Artifact, log_artifact, use_artifact
     from tracklet.sdk.config import Config
+    from tracklet.sdk.image import Image
     from tracklet.sdk.media import Histogram
     from tracklet.sdk.run_files import restore, save
     from tracklet.sdk.summary import Summary
     from tracklet.sdk.sweep_agent import agent
     from tracklet.sdk.sweeps import sweep
+    from tracklet.sdk.table import Table
     from tracklet.sdk.termlog import termerror, termlog, termwarn
     from tracklet.sdk.wandb_compat import login
     from tracklet.sdk.watch import unwatch, watch

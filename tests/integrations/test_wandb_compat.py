@@ -158,7 +158,7 @@ def test_settings_in_wandb_shapes(clean_session: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "feature"), [("controller", "controllers"),
-                                               ("Image", "images"), ("Table", "tables")])
+                                               ("Audio", "audio"), ("Video", "video")])
 def test_missing_wandb_names_say_what_is_missing(name: str, feature: str) -> None:
     with pytest.raises(AttributeError, match=f"{feature}.*not supported yet.*wandb-compat"):
         getattr(tracklet, name)

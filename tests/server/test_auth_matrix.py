@@ -8,6 +8,7 @@ for one run (r1) and for the whole project. A project the caller may not read is
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -16,9 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 from accounts_world import BLOB, BLOB_DIGEST, World, commit_version, ingest, open_world
-from server_helpers import AUTH, settings_for
+from server_helpers import AUTH, MSGPACK, Batches, encode, settings_for
 
 from servers import ThreadServer
+from tracklet.core import records as records_module
 from tracklet.server import create_app
 from tracklet.store.sql.engine import sqlite_url
 
@@ -51,6 +53,7 @@ PRIVATE = {
     "console":    (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "media":      (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "media_keys": (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
+    "media_blob": (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "files":      (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "series":     (401, 404, 200, 200, 200, 200, 200, 401, 200, 200),
     "series_r2":  (401, 404, 200, 200, 200, 200, 200, 401, 404, 200),
@@ -86,6 +89,7 @@ PUBLIC = {
     "console":    (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "media":      (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "media_keys": (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
+    "media_blob": (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "files":      (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "series":     (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
     "live":       (200, 200, 200, 200, 200, 200, 200, 401, 200, 200),
@@ -178,6 +182,8 @@ async def call(world: World, group: str, caller: str, project: str, run: str) ->
         return (await c.get(f"{base}/{run}/{group}", headers=h)).status_code
     if group == "media_keys":
         return (await c.get(f"{base}/{run}/media/keys", headers=h)).status_code
+    if group == "media_blob":
+        return await media_blob_call(world, h, project, run)
     target = "r2" if group == "series_r2" else run
     return (await c.get("/api/v1/series", params={"runs": f"acme/{project}/{target}",
                                                   "keys": "loss"}, headers=h)).status_code
@@ -288,6 +294,36 @@ async def sweep_call(world: World, group: str, h: dict[str, str], project: str,
         run_id = claimed.json()["run"]["run_id"]
         reply = await c.patch(f"{sweep}/runs/{run_id}", json={"state": "finished"},
                               headers=h)
+    return reply.status_code
+
+
+IMAGE = b"the bytes of a logged image\n"
+IMAGE_DIGEST = hashlib.sha256(IMAGE).hexdigest()
+_with_image: set[tuple[int, str]] = set()
+
+
+async def media_blob_call(world: World, h: dict[str, str], project: str, run: str) -> int:
+    """The bytes of an image the run logged (uploaded and logged once per project with
+    the static key, as the SDK's shipper does)."""
+    c = world.client
+    if (id(world), project) not in _with_image:
+        _with_image.add((id(world), project))
+        put = await c.put(f"/api/v1/artifact-blobs/acme/{project}/{IMAGE_DIGEST}/upload",
+                          params={"offset": 0, "size": len(IMAGE)}, content=IMAGE,
+                          headers={**AUTH, "Content-Type": "application/octet-stream"})
+        assert put.status_code == 200, put.text
+        b = Batches(run, project=project, entity="acme")
+        image = {"_type": "image-file", "sha256": IMAGE_DIGEST, "size": len(IMAGE),
+                 "width": 1, "height": 1, "format": "png",
+                 "path": f"media/images/{IMAGE_DIGEST}.png"}
+        records = [b.start(resumed=True), records_module.Media(b.seq + 1, b.ts, 0,
+                                                               {"img": image})]
+        sent = await c.post(b.url, content=encode(records), headers=MSGPACK)
+        assert sent.status_code == 200, sent.text
+    reply = await c.get(f"/api/v1/runs/acme/{project}/{run}/media/blobs/{IMAGE_DIGEST}",
+                        headers=h)
+    if reply.status_code == 200:
+        assert reply.content == IMAGE and reply.headers["content-type"] == "image/png"
     return reply.status_code
 
 
@@ -416,6 +452,7 @@ COVERAGE = {
     ("GET", "/runs/{entity}/{project}/{run_id}/console"): "console",
     ("GET", "/runs/{entity}/{project}/{run_id}/media"): "media",
     ("GET", "/runs/{entity}/{project}/{run_id}/media/keys"): "media_keys",
+    ("GET", "/runs/{entity}/{project}/{run_id}/media/blobs/{digest}"): "media_blob",
     ("GET", "/runs/{entity}/{project}/{run_id}/files"): "files",
     ("GET", "/runs/{entity}/{project}/{run_id}/files/{path}"): "run_file",
     ("GET", "/runs/{entity}/{project}/{run_id}/artifacts"): "run_artifacts",

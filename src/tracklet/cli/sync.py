@@ -94,7 +94,8 @@ def open_shipper(cli: CliContext, host: str | None, local: bool) -> tuple[Shippe
     from tracklet.store.sql.store import SqlMetadataStore
 
     settings.root.mkdir(parents=True, exist_ok=True)
-    return LocalShipper(SqlMetadataStore(settings.store_url)), f"into {cli.location}"
+    return (LocalShipper.for_data_dir(SqlMetadataStore(settings.store_url), settings.root,
+                                      settings.store_url), f"into {cli.location}")
 
 
 def _ship_all(segments: list[Path], shipper: Shipper) -> Counter[str]:

@@ -76,9 +76,9 @@ class MetricCoercer:
     def __init__(self) -> None:
         self._known: set[str] = set()
         self._flat: set[str] = set()  # top-level keys seen with plain number values
-        # media values (classes with ``_tracklet_media``) found by the last slow-path
-        # coerce, as their JSON; the caller takes and clears them
-        self.media: dict[str, dict[str, Any]] = {}
+        # media values (objects of classes with ``_tracklet_media``, or lists of them)
+        # found by the last slow-path coerce; the caller takes, encodes and clears them
+        self.media: dict[str, Any] = {}
 
     def coerce(self, data: Mapping[str, Any]) -> dict[str, float]:
         # fast path, all in C: a plain dict of known keys whose values are all floats
@@ -113,7 +113,10 @@ class MetricCoercer:
             elif isinstance(value, Mapping):
                 self._into(value, full + "/", out)
             elif getattr(kind, "_tracklet_media", False):
-                self.media[full] = value.to_json()
+                self.media[full] = value
+            elif (kind is list or kind is tuple) and value and getattr(
+                    type(value[0]), "_tracklet_media", False):
+                self.media[full] = value  # a list of images (checked by the caller)
             else:
                 out[full] = to_number(full, value)
 

@@ -164,6 +164,23 @@ class Api:
         self.reap(entity, project)
         return ApiRun(self, self.reader.get_run(RunRef(entity, project, run_id)))
 
+    def media_bytes(self, run: RunRef, digest: str) -> bytes:
+        """The bytes of an image run ``run`` logged (blob ``digest``)."""
+        from tracklet.errors import NotFoundError
+
+        if self._remote:
+            return cast("HttpRunReader", self.reader).read_media_blob(run, digest)
+        from tracklet.store.blobs.local import LocalBlobStore
+
+        blobs = LocalBlobStore(self.settings.root / "artifacts" / "blobs")
+        try:
+            with blobs.open(digest) as stream:
+                return stream.read()
+        except NotFoundError:
+            raise NotFoundError(f"the bytes of image {digest} of run {run.run_id} are not "
+                                f"in {blobs.uri}; run `tracklet sync` if the run was "
+                                "logged offline") from None
+
     def sweep(self, path: str) -> Any:
         """A sweep by ``entity/project/sweep_id`` (or ``project/sweep_id``, ``sweep_id``):
         ``.id``, ``.config``, ``.state``, ``.runs``, ``.best_run()``."""
@@ -215,7 +232,8 @@ class Api:
         from tracklet.shipping.local import LocalShipper
         from tracklet.shipping.sync import sync_paths
 
-        shipper = LocalShipper(self.store, owns_store=False)
+        shipper = LocalShipper.for_data_dir(self.store, self.settings.root,
+                                            self.settings.store_url, owns_store=False)
         for info in dead:
             folder = self.settings.root / "runs" / info.run_id
             if folder.is_dir():
@@ -418,7 +436,7 @@ class ApiRun:
     def _media_reader(self) -> MediaReader:
         reader = self._api.reader
         if not hasattr(reader, "read_media"):
-            raise UsageError("reading media values (histograms) from a server is not "
+            raise UsageError("reading media values from this reader is not "
                              "supported yet; read the local store with Api(dir)")
         return cast("MediaReader", reader)
 
@@ -429,13 +447,18 @@ class ApiRun:
     def media(self, keys: Sequence[str] | None = None, min_step: int | None = None,
               max_step: int | None = None) -> list[dict[str, Any]]:
         """Rows of media values in step order: ``_step``, ``_timestamp`` and each key's
-        W&B-shaped JSON (``{"_type": "histogram", "values": [...], "bins": [...]}``)."""
+        W&B-shaped JSON (``{"_type": "histogram", "values": [...], "bins": [...]}``).
+        Images come back as ``MediaImage`` (the logged JSON, a dict, plus ``bytes()``,
+        ``image()`` and ``download(root)``), also inside lists and table cells."""
+        from tracklet.sdk.media_read import wrap_media
+
+        ref = self._info.ref
         rows: dict[int, dict[str, Any]] = {}
-        for m in self._media_reader().read_media(self._info.ref, keys, min_step=min_step,
+        for m in self._media_reader().read_media(ref, keys, min_step=min_step,
                                                  max_step=max_step):
             row = rows.setdefault(m.step, {"_step": m.step, "_timestamp": m.ts})
             row["_timestamp"] = max(row["_timestamp"], m.ts)
-            row[m.key] = m.data
+            row[m.key] = wrap_media(m.data, lambda digest: self._api.media_bytes(ref, digest))
         return [rows[s] for s in sorted(rows)]
 
     def __repr__(self) -> str:

@@ -34,6 +34,7 @@ PAGE = 1000                  # projects, keys per request (the server's maximum)
 MAX_KEYS = 100               # keys per history request (the server's maximum)
 MAX_POINTS = 100_000         # points per key per history request (the server's maximum)
 MAX_CONSOLE = 10_000         # console lines per request (the server's maximum)
+MEDIA_PAGE = 200             # media values per request (tables can be megabytes each)
 MAX_KEYS_QUERY = 4_000       # characters of keys per request: request lines stay short
 MSGPACK = {"Accept": "application/x-msgpack"}
 _OPS = {"=": "$eq", "!=": "$ne", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte",
@@ -175,12 +176,16 @@ class HttpRunReader:
             next_offset: int | None = 0
             while next_offset is not None:
                 reply = self._get(_run_path(run) + "/media",
-                                  [*params, ("offset", next_offset), ("limit", MAX_CONSOLE)])
+                                  [*params, ("offset", next_offset), ("limit", MEDIA_PAGE)])
                 found.extend(MediaValue(**item) for item in reply["items"])
                 next_offset = reply.get("next_offset")
         found.sort(key=lambda m: (m.step, m.key))
         end = None if limit is None else offset + limit
         return found[offset:end]
+
+    def read_media_blob(self, run: RunRef, digest: str) -> bytes:
+        """The bytes of an image the run logged (``/media/blobs/{digest}``)."""
+        return self.client.request("GET", _run_path(run) + f"/media/blobs/{digest}").content
 
     def read_console(self, run: RunRef, *, offset: int = 0, limit: int = 1000,
                      search: str | None = None) -> list[ConsoleLine]:

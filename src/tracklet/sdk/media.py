@@ -1,10 +1,15 @@
-"""Media values for ``log()``: ``Histogram`` now; images and tables come later.
+"""Media values for ``log()``: ``Histogram`` here, ``Image`` (``sdk.image``) and ``Table``
+(``sdk.table``).
 
 A media value is any object whose class has ``_tracklet_media = True`` and a
 ``to_json()`` returning W&B-shaped JSON with a ``_type`` (``{"_type": "histogram",
-"values": [...], "bins": [...]}``). ``log()`` sends such values as a ``media`` record at
-the step of the row they were logged with; the store keeps the last value per key and
-step, and ``Api().run(path).media()`` reads them back.
+"values": [...], "bins": [...]}``); one that needs files (an image's bytes) also has
+``media_files()``: ``[(path relative to the run directory, bytes)]``. ``log()`` sends
+such values as a ``media`` record at the step of the row they were logged with (a list of
+images under one key as ``{"_type": "images/separated", "count": n, "images": [...]}``);
+the writer thread writes the files into the run directory first, and the shipper stores
+them as blobs before the record (``shipping.media``). The store keeps the last value per
+key and step, and ``Api().run(path).media()`` reads them back.
 """
 
 from __future__ import annotations
@@ -14,6 +19,51 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 MAX_BINS = 512
+MAX_LIST = 1000  # images under one key in one log() call
+
+MediaFiles = list[tuple[str, bytes]]
+
+
+def encode_media(key: str, value: Any) -> tuple[dict[str, Any], MediaFiles]:
+    """The JSON a media value (or a list of images) is logged as, and the files it needs.
+    Raises a clear error for what cannot be logged."""
+    if isinstance(value, (list, tuple)):
+        return _encode_list(key, value)
+    data = value.to_json()
+    files: MediaFiles = value.media_files() if hasattr(value, "media_files") else []
+    if data.get("_type") == "table":
+        _check_table_size(key, data)
+    return data, files
+
+
+def _encode_list(key: str, values: Sequence[Any]) -> tuple[dict[str, Any], MediaFiles]:
+    kinds = {getattr(type(v), "_media_type", None) for v in values}
+    if kinds != {"image-file"}:
+        names = sorted({type(v).__name__ for v in values})
+        raise TypeError(f"cannot log {key!r}: a list under one key must hold only "
+                        f"tracklet.Image values, got {', '.join(names)}")
+    if len(values) > MAX_LIST:
+        raise ValueError(f"cannot log {key!r}: {len(values)} images under one key; the "
+                         f"limit is {MAX_LIST}")
+    files: MediaFiles = []
+    images = []
+    for v in values:
+        images.append(v.to_json())
+        files.extend(v.media_files())
+    return {"_type": "images/separated", "count": len(images), "images": images}, files
+
+
+def _check_table_size(key: str, data: dict[str, Any]) -> None:
+    import json
+
+    from tracklet.sdk.table import MAX_BYTES
+
+    size = len(json.dumps(data, separators=(",", ":")))
+    if size > MAX_BYTES:
+        raise ValueError(f"cannot log {key!r}: the table is {size} bytes as JSON; the "
+                         f"limit is {MAX_BYTES} (log fewer rows, or the table as an "
+                         "artifact)")
+
 
 
 class Histogram:

@@ -80,7 +80,8 @@ def _from_store(settings: Settings, run_id: str) -> PreviousRun | None:
     try:
         run_path = settings.root / "runs" / run_id
         if run_path.is_dir():
-            sync_paths([run_path], LocalShipper(store, owns_store=False))
+            sync_paths([run_path], LocalShipper.for_data_dir(
+                store, settings.root, settings.store_url, owns_store=False))
         return _lookup(store, settings, run_id)
     finally:
         store.close()

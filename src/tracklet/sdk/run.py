@@ -150,9 +150,17 @@ class Run:
     def _emit_media(self, step: int | None) -> None:
         """Media values go at the step their row goes to (see ``core.steps``)."""
         assert self._writer is not None
-        media, self._coercer.media = self._coercer.media, {}
+        from tracklet.sdk.media import encode_media
+
+        raw, self._coercer.media = self._coercer.media, {}
+        media: dict[str, dict[str, Any]] = {}
+        files: list[tuple[str, bytes]] = []
+        for key, value in raw.items():
+            media[key], needs = encode_media(key, value)
+            files.extend(needs)
+        # the writer thread writes ``files`` into the run directory before the record
         self._writer.put_record(("media", time.time(),
-                                 self._steps.step if step is None else step, media))
+                                 self._steps.step if step is None else step, media, files))
 
     def _emit_history(self, step: int, values: dict[str, float]) -> None:
         assert self._writer is not None

@@ -284,7 +284,7 @@ def _make_writer(settings: Settings, header: SegmentHeader, tracker: SummaryTrac
             from tracklet.shipping.local import LocalShipper
             from tracklet.store.sql.store import SqlMetadataStore
 
-            return LocalShipper(SqlMetadataStore(url), live=True)
+            return LocalShipper.for_data_dir(SqlMetadataStore(url), root, url, live=True)
 
     elif settings.mode == "online" and log_path is not None:
         base_url, api_key = settings.base_url, settings.api_key

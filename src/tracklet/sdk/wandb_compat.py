@@ -163,8 +163,6 @@ def login(anonymous: str | None = None, key: str | None = None, relogin: bool | 
 
 
 _MISSING = {
-    "Image": "images (tracklet.Image) are not supported yet; Histogram is",
-    "Table": "tables (tracklet.Table) are not supported yet; Histogram is",
     "Audio": "audio (tracklet.Audio) is not supported yet; Histogram is",
     "Video": "video (tracklet.Video) is not supported yet; Histogram is",
     "Html": "HTML media (tracklet.Html) is not supported yet; Histogram is",

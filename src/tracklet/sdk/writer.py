@@ -18,6 +18,7 @@ the writer, then drops the item, counts it (reported at finish and stored as the
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections import deque
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 # Items the training thread queues: a kind and the record's fields after ``seq, ts``.
 #   ("h", ts, step, values)         history row          ("sys", ts, values)  system sample
 #   ("out", (ts, stream, text))     console line         ("barrier", event)
+#   ("media", ts, step, values, files)  media values; files [(path in the run dir, bytes)]
 #   (kind, ts, *fields) for the rare kinds in ``_RARE``: start, update, meta, config,
 #   summary, define, finish. ``meta`` carries a function that collects the metadata here.
 Item = tuple[Any, ...]
@@ -236,6 +238,9 @@ class Writer:
                 barriers.append(item[1])
             elif kind == "finish":
                 out.append(("finish", (*item[1:], self.status.dropped)))
+            elif kind == "media":  # ("media", ts, step, values, files)
+                self._write_media_files(item[4])
+                out.append(("media", item[1:4]))
             else:  # sys, start, update, meta, config, summary, define
                 out.append((kind, item[1:]))
         if lines:
@@ -245,6 +250,27 @@ class Writer:
             self._max_queue = max(int(self._max_values / per_item), 100)
         self._space.set()
         return out, barriers
+
+    def _write_media_files(self, files: list[tuple[str, bytes]]) -> None:
+        """Write the files of media values (images) into the run directory, before their
+        record: content-addressed names, so a file already there is the same bytes. A
+        file that cannot be written is warned about; the shipper records it as missing."""
+        if self._log_path is None or not files:
+            return
+        root = self._log_path.parent
+        for rel, data in files:
+            path = root / rel
+            try:
+                if path.is_file() and path.stat().st_size == len(data):
+                    continue
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                with open(tmp, "wb") as out:
+                    out.write(data)
+                os.replace(tmp, path)
+            except OSError as exc:
+                self._warn("media", f"cannot write the media file {path}: {exc}; training "
+                           "goes on, the image is stored without its bytes")
 
     def _write(self, entries: list[Entry]) -> None:
         """Number and append entries frame by frame. A frame that cannot be written is

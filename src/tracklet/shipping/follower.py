@@ -112,7 +112,8 @@ class LogFollower:
                     return True
                 pending = [r for r in records if r.seq > self.shipped_seq]
                 if pending:
-                    self.shipped_seq = shipper.ship(self.header, pending)
+                    self.shipped_seq = shipper.ship(self.header, pending,
+                                                    run_dir=self.path.parent)
                 time.sleep(0)  # let the training thread in between deliveries
                 while self._yield_to() and not self._closing.is_set():
                     time.sleep(0.005)  # the run log comes first: it is what keeps data safe

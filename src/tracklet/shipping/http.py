@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -24,6 +25,7 @@ from tracklet.core.records import Record
 from tracklet.core.segment import SegmentHeader
 from tracklet.errors import ConflictError, TooLargeError
 from tracklet.shipping.client import RetryPolicy, ServerClient
+from tracklet.shipping.media import HttpBlobSink, store_media_blobs
 
 MAX_BATCH_RECORDS = 50_000       # the server takes up to 100,000 records per batch
 MAX_BATCH_BYTES = 8 * 1024 * 1024  # before compression; the server takes 32 MiB bodies
@@ -48,6 +50,7 @@ class HttpShipper:
         self._encoder = msgspec.msgpack.Encoder()
         self._acked: dict[str, int] = {}  # segment -> what the server last said it holds
         self._live = live
+        self._blobs = HttpBlobSink(self.client)
 
     @property
     def base_url(self) -> str:
@@ -63,7 +66,8 @@ class HttpShipper:
         acked = self._acked[header.segment] = int(reply["acked"])
         return acked
 
-    def ship(self, header: SegmentHeader, records: Sequence[Record]) -> int:
+    def ship(self, header: SegmentHeader, records: Sequence[Record], *,
+             run_dir: Path | None = None) -> int:
         known = self._acked.get(header.segment)
         if not records:
             return known if known is not None else self.acked(header)
@@ -73,6 +77,7 @@ class HttpShipper:
             raise ConflictError(f"the server at {self.base_url} holds records of "
                                 f"{header.run_path} up to seq {known} only; sending again "
                                 "from there")
+        store_media_blobs(header, records, run_dir, self._blobs)  # bytes before records
         limit = self.max_batch_records
         acked = known or 0
         start = 0

@@ -51,7 +51,7 @@ def sync_segment(path: Path, shipper: Shipper) -> SegmentResult:
     while chunk:
         pending = [r for r in chunk if r.seq > acked]
         if pending:
-            acked = shipper.ship(header, pending)
+            acked = shipper.ship(header, pending, run_dir=path.parent)
         chunk = reader.read()
     torn = reader.torn
     problem = (f"{path}: stopped at byte {torn.offset} ({torn.reason}); the records before "

@@ -99,8 +99,8 @@ class ConsoleLine:
 
 @dataclass(frozen=True)
 class MediaValue:
-    """One media value (a histogram, later an image or a table) logged at a step: its
-    W&B-shaped JSON (``{"_type": "histogram", ...}``)."""
+    """One media value (a histogram, an image, a list of images, a table) logged at a
+    step: its W&B-shaped JSON (``{"_type": "histogram", ...}``, ``core.media``)."""
 
     key: str
     step: int
@@ -119,6 +119,11 @@ class MediaReader(Protocol):
                    offset: int = 0, limit: int | None = None) -> list[MediaValue]:
         """Media values of ``keys`` (all when None), ordered by step then key; the
         ``limit`` values after the first ``offset`` ones."""
+        ...
+
+    def find_media_image(self, run: RunRef, digest: str) -> dict[str, Any] | None:
+        """The ``image-file`` JSON of blob ``digest`` when a media value of the run holds
+        it and the blob was stored for the run's project; else None."""
         ...
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from tracklet.core.media import BLOB_TYPES, image_files
 from tracklet.errors import ConflictError, NotFoundError, ValidationError
 from tracklet.store.artifacts import (
     VERSION,
@@ -37,6 +38,7 @@ from tracklet.store.sql.schema import (
     artifact_files,
     artifact_usages,
     artifact_versions,
+    media_values,
 )
 
 COMMITTED = "committed"
@@ -46,6 +48,16 @@ _CHUNK = 500
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+def _media_digests(conn: Connection) -> set[str]:
+    """The blobs logged images use (media values of runs; they share the blob store)."""
+    found: set[str] = set()
+    rows = conn.execute(select(media_values.c.data)
+                        .where(media_values.c.media_type.in_(BLOB_TYPES)))
+    for (data,) in rows:
+        found.update(str(image.get("sha256")) for image in image_files(data))
+    return found
 
 
 class SqlArtifactStore(SqlStoreBase):
@@ -168,9 +180,9 @@ class SqlArtifactStore(SqlStoreBase):
         return {(r[0], r[1]) for r in rows}
 
     def unreferenced_blobs(self, *, min_age: float = 0.0) -> list[tuple[str, int]]:
-        """Blobs in the index that no version names and that were stored at least
-        ``min_age`` seconds ago (younger ones may belong to a log still uploading): what
-        garbage collection may delete."""
+        """Blobs in the index that no version names, no logged image uses, and that were
+        stored at least ``min_age`` seconds ago (younger ones may belong to a log still
+        uploading): what garbage collection may delete."""
         with self._engine.connect() as conn:
             used = select(artifact_files.c.sha256).where(artifact_files.c.sha256.is_not(None))
             rows = conn.execute(select(artifact_blobs.c.sha256, artifact_blobs.c.size)
@@ -178,14 +190,16 @@ class SqlArtifactStore(SqlStoreBase):
                                        artifact_blobs.c.created_at
                                        <= self._clock() - min_age)
                                 .order_by(artifact_blobs.c.sha256)).all()
-        return [(r[0], int(r[1])) for r in rows]
+            media = _media_digests(conn) if rows else set()
+        return [(r[0], int(r[1])) for r in rows if r[0] not in media]
 
     def forget_blobs(self, digests: Sequence[str]) -> int:
         """Drop index rows of blobs no version names (others are kept); return how many."""
         dropped = 0
         with self._engine.begin() as conn:
             used = select(artifact_files.c.sha256).where(artifact_files.c.sha256.is_not(None))
-            for part in _chunks(list(digests)):
+            media = _media_digests(conn)
+            for part in _chunks([d for d in digests if d not in media]):
                 dropped += conn.execute(delete(artifact_blobs).where(
                     artifact_blobs.c.sha256.in_(part),
                     artifact_blobs.c.sha256.not_in(used))).rowcount

@@ -36,6 +36,8 @@ from tracklet.core.records import (
 )
 from tracklet.core.segment import SegmentHeader
 from tracklet.core.summary import MetricDef, MetricDefs, MetricStats, build_summary
+from tracklet.errors import ValidationError
+from tracklet.store.blobs.base import blob_key
 from tracklet.store.sql.schema import (
     KIND_HISTORY,
     KIND_SYSTEM,
@@ -322,11 +324,22 @@ def _write_lines(conn: Connection, batch: _Batch) -> None:
         for i, (ts, stream, line) in enumerate(batch.lines)])
 
 
+def _blob_key(value: dict[str, Any]) -> str | None:
+    """The blob of a single image (its bytes are in the blob store under this key)."""
+    digest = value.get("sha256")
+    if value.get("_type") != "image-file" or "missing" in value or not isinstance(digest, str):
+        return None
+    try:
+        return blob_key(digest)
+    except ValidationError:
+        return None
+
+
 def _write_media(conn: Connection, batch: _Batch) -> None:
     """Upsert media values: the same key at the same step keeps the last write."""
     rows = [{"run_uid": batch.run["uid"], "key": key[:256], "step": step, "ts": ts,
              "media_type": str(value.get("_type", "unknown"))[:32], "data": value,
-             "blob_key": None}
+             "blob_key": _blob_key(value)}
             for (key, step), (ts, value) in batch.media.items()]
     ins = dialect_insert(conn, media_values)
     conn.execute(ins.on_conflict_do_update(

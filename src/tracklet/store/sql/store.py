@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
+    Text,
     and_,
     case,
+    cast,
     delete,
     event,
     exists,
@@ -26,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from tracklet.core.chunks import merge_chunks, unpack_chunk
+from tracklet.core.media import BLOB_TYPES, image_files
 from tracklet.core.records import Record
 from tracklet.core.segment import SegmentHeader
 from tracklet.errors import NotFoundError, StoreError, ValidationError
@@ -39,11 +42,13 @@ from tracklet.store.base import (
     RunRef,
     Series,
 )
+from tracklet.store.blobs.base import check_digest
 from tracklet.store.sql.engine import make_engine, migrate
 from tracklet.store.sql.ingest import apply_records
 from tracklet.store.sql.schema import (
     KIND_HISTORY,
     KIND_SYSTEM,
+    artifact_blob_grants,
     console_lines,
     media_values,
     metric_keys,
@@ -371,6 +376,26 @@ class SqlMetadataStore:
                 query = query.limit(limit)
             return [MediaValue(r.key, r.step, r.ts, r.media_type, r.data)
                     for r in conn.execute(query)]
+
+    def find_media_image(self, run: RunRef, digest: str) -> dict[str, Any] | None:
+        check_digest(digest)
+        with self._read.connect() as conn:
+            uid = self._uid(conn, run)
+            granted = conn.execute(select(artifact_blob_grants.c.sha256).where(
+                artifact_blob_grants.c.sha256 == digest,
+                artifact_blob_grants.c.entity == run.entity,
+                artifact_blob_grants.c.project == run.project)).first()
+            if granted is None:  # never stored for this project: a digest opens nothing
+                return None
+            rows = conn.execute(select(media_values.c.data).where(
+                media_values.c.run_uid == uid,
+                media_values.c.media_type.in_(BLOB_TYPES),
+                cast(media_values.c.data, Text).contains(digest)).limit(100))
+            for (data,) in rows:
+                for image in image_files(data):
+                    if image.get("sha256") == digest and "missing" not in image:
+                        return image
+        return None
 
     def close(self) -> None:
         self._write.dispose()

@@ -102,6 +102,38 @@ def test_tensorboard_import_keeps_every_point_step_and_wall_time(tb_logs: Path,
         assert wide == [(s, f32(1.0 / (s + 1)), T0 + 1000 + s) for s in range(0, 1000, 100)]
 
 
+def test_tensorboard_import_reads_the_tensor_forms_of_tensorflow_2(tmp_path: Path) -> None:
+    """TF 2 writes scalars and histograms as tensors whose kind only the first value of a
+    tag names (written here with tensorboard's own summary ops and event writer)."""
+    need("tensorboard")
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.plugins.histogram.summary_v2 import histogram_pb
+    from tensorboard.plugins.scalar.summary_v2 import scalar_pb
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    logdir = tmp_path / "tf2" / "run"
+    writer = EventFileWriter(str(logdir))
+    for step in range(3):
+        summary = scalar_pb("loss", 1.5 - step)
+        if step:  # as TF 2 does: the plugin is named on the first value only
+            summary.value[0].ClearField("metadata")
+        writer.add_event(Event(wall_time=T0 + step, step=step, summary=summary))
+    writer.add_event(Event(wall_time=T0 + 9, step=9,
+                           summary=histogram_pb("w", np.array([1.0, 2.0, 2.0, 4.0]),
+                                                buckets=3)))
+    writer.close()
+
+    data = tmp_path / "data"
+    cli(data, "import", "tensorboard", str(logdir.parent), "--project", "tf2")
+    with tracklet.Api(data) as api:
+        (run,) = api.runs("tf2")
+        assert points(run, "loss") == [(0, 1.5, T0), (1, 0.5, T0 + 1), (2, -0.5, T0 + 2)]
+        (hist,) = run.media(keys=["w"])
+        assert hist["_step"] == 9
+        assert sum(hist["w"]["values"]) == 4
+        assert hist["w"]["bins"][0] == 1.0 and hist["w"]["bins"][-1] == 4.0
+
+
 def test_tensorboard_import_twice_adds_nothing(tb_logs: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     cli(data, "import", "tensorboard", str(tb_logs / "wide"))

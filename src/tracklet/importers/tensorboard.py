@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,8 +84,6 @@ def _run_id(path: Path) -> str:
 
 def _import_run(found: TensorBoardRun, root: Path, *, project: str, entity: str,
                 images: ImageSink | None) -> ImportResult:
-    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
-
     run = ImportedRun(run_id=_run_id(found.path), project=project, entity=entity,
                       name=found.name[:128],
                       metadata={"import": {"source": "tensorboard",
@@ -97,49 +95,32 @@ def _import_run(found: TensorBoardRun, root: Path, *, project: str, entity: str,
         for path in found.files:
             naming = _Naming(path.parent.relative_to(found.path))
             batch: tuple[float, int, dict[str, float]] | None = None
-            for event in EventFileLoader(str(path)).Load():
-                last = max(last, event.wall_time)
-                if not event.HasField("summary"):
+            for ts, step, kind, tag, payload in _values(path):
+                last = max(last, ts)
+                if kind == "hparams":
+                    naming.hparams = True
+                    writer.config(ts, payload)
                     continue
-                for value in event.summary.value:
-                    kind = value.metadata.plugin_data.plugin_name
-                    if kind == "scalars":
-                        key = naming.key(value.tag)
-                        if key is None:
-                            skipped["invalid tag"] += 1
-                            continue
-                        number = _scalar(value)
-                        if (batch is not None and batch[:2] == (event.wall_time, event.step)
-                                and key not in batch[2]):
-                            batch[2][key] = number
-                        else:
-                            if batch is not None:
-                                writer.history(*batch)
-                            batch = (event.wall_time, event.step, {key: number})
-                    elif kind == "histograms":
-                        key = naming.key(value.tag)
-                        if key is None:
-                            skipped["invalid tag"] += 1
-                            continue
-                        histogram = _histogram(value)
-                        if histogram is None:
-                            skipped["empty histogram"] += 1
-                        else:
-                            writer.media(event.wall_time, event.step, {key: histogram})
-                    elif kind == "images" and images is not None:
-                        key = naming.key(value.tag)
-                        if key is None:
-                            skipped["invalid tag"] += 1
-                            continue
-                        media = images(run.run_id, _image_bytes(value))
-                        writer.media(event.wall_time, event.step, {key: media})
-                    elif kind == "hparams":
-                        hparams = _hparams(value)
-                        if hparams is not None:
-                            naming.hparams = True
-                            writer.config(event.wall_time, hparams)
+                if kind not in ("scalars", "histograms", "images") or (
+                        kind == "images" and images is None):
+                    skipped[kind or "untyped"] += 1
+                    continue
+                key = naming.key(tag)
+                if key is None:
+                    skipped["invalid tag"] += 1
+                elif kind == "scalars":
+                    if batch is not None and batch[:2] == (ts, step) and key not in batch[2]:
+                        batch[2][key] = payload
                     else:
-                        skipped[kind or "untyped"] += 1
+                        if batch is not None:
+                            writer.history(*batch)
+                        batch = (ts, step, {key: payload})
+                elif payload is None:
+                    skipped[f"empty {kind}"] += 1
+                elif kind == "histograms":
+                    writer.media(ts, step, {key: payload})
+                elif images is not None:
+                    writer.media(ts, step, {key: images(run.run_id, payload)})
             if batch is not None:
                 writer.history(*batch)
     except BaseException:
@@ -147,6 +128,49 @@ def _import_run(found: TensorBoardRun, root: Path, *, project: str, entity: str,
         raise
     writer.finish(last)
     return ImportResult(run, writer.close(), writer.points, skipped)
+
+
+def _values(path: Path) -> Iterator[tuple[float, int, str, str, Any]]:
+    """``(wall time, step, kind, tag, value)`` of every summary value in an event file.
+
+    Reads the events as written (TensorBoard's compatibility layer, which rewrites every
+    legacy value into a tensor first, costs ten times the reading): the legacy forms
+    SummaryWriter writes (``simple_value``, ``histo``, ``image``) and the tensor forms of
+    TensorFlow 2, whose kind (plugin) only the first value of a tag names.
+    """
+    from tensorboard.backend.event_processing.event_file_loader import LegacyEventFileLoader
+
+    plugins: dict[str, str] = {}
+    for event in LegacyEventFileLoader(str(path)).Load():
+        if not event.HasField("summary"):
+            continue
+        ts, step = event.wall_time, event.step
+        for value in event.summary.value:
+            tag = value.tag
+            plugin = value.metadata.plugin_data.plugin_name
+            if plugin:
+                plugins.setdefault(tag, plugin)
+            field = value.WhichOneof("value")
+            if field == "simple_value":
+                yield ts, step, "scalars", tag, float(value.simple_value)
+            elif field == "histo":
+                yield ts, step, "histograms", tag, _legacy_histogram(value.histo)
+            elif field == "image":
+                yield ts, step, "images", tag, [bytes(value.image.encoded_image_string)]
+            elif plugin == "hparams":
+                hparams = _hparams(value)
+                if hparams is not None:
+                    yield ts, step, "hparams", tag, hparams
+            elif field == "tensor":
+                kind = plugins.get(tag, "")
+                if kind == "scalars":
+                    yield ts, step, kind, tag, _scalar(value)
+                elif kind == "histograms":
+                    yield ts, step, kind, tag, _histogram(value)
+                elif kind == "images":
+                    yield ts, step, kind, tag, _image_bytes(value)
+                else:
+                    yield ts, step, kind, tag, None
 
 
 class _Naming:
@@ -172,24 +196,48 @@ class _Naming:
 
 
 def _scalar(value: Any) -> float:
+    tensor = value.tensor
+    if len(tensor.float_val) == 1:  # what SummaryWriter's scalars migrate to: read directly
+        return float(tensor.float_val[0])
+    if len(tensor.double_val) == 1:
+        return float(tensor.double_val[0])
     from tensorboard.util import tensor_util
 
-    return float(tensor_util.make_ndarray(value.tensor).reshape(-1)[0])
+    return float(tensor_util.make_ndarray(tensor).reshape(-1)[0])
+
+
+def _legacy_histogram(histo: Any) -> dict[str, Any] | None:
+    """A ``HistogramProto`` (right bucket edges, counts, min and max) as W&B histogram
+    JSON: the first bucket starts at the minimum, the last ends at the maximum."""
+    limits, counts = list(histo.bucket_limit), list(histo.bucket)
+    if not counts or len(limits) != len(counts):
+        return None
+    lefts = [histo.min, *limits[:-1]]
+    return _histogram_json(zip(lefts, [*limits[:-1], histo.max], counts))
 
 
 def _histogram(value: Any) -> dict[str, Any] | None:
-    """TensorBoard's ``[left, right, count]`` buckets as W&B histogram JSON."""
+    """TensorFlow 2's ``[left, right, count]`` buckets as W&B histogram JSON."""
     from tensorboard.util import tensor_util
 
     buckets = tensor_util.make_ndarray(value.tensor)
     if buckets.size == 0 or buckets.ndim != 2 or buckets.shape[1] != 3:
         return None
-    lefts, rights, counts = buckets[:, 0], buckets[:, 1], buckets[:, 2]
-    edges = [float(x) for x in lefts] + [float(rights[-1])]
-    if not all(math.isfinite(e) for e in edges):
+    return _histogram_json(buckets.tolist())
+
+
+def _histogram_json(buckets: Iterable[Sequence[float]]) -> dict[str, Any] | None:
+    """Buckets ``(left, right, count)`` as ``{"_type": "histogram", "values", "bins"}``,
+    without the empty zero-width buckets SummaryWriter pads its histograms with."""
+    kept = [(float(left), float(right), count) for left, right, count in buckets
+            if left != right or count]
+    if not kept:
         return None
-    values = [int(c) if float(c).is_integer() else float(c) for c in counts]
-    return {"_type": "histogram", "values": values, "bins": edges}
+    bins = [left for left, _, _ in kept] + [kept[-1][1]]
+    if not all(math.isfinite(e) for e in bins):
+        return None
+    values = [int(c) if float(c).is_integer() else float(c) for _, _, c in kept]
+    return {"_type": "histogram", "values": values, "bins": bins}
 
 
 def _image_bytes(value: Any) -> list[bytes]:

@@ -169,7 +169,16 @@ class Api:
         from tracklet.errors import NotFoundError
 
         if self._remote:
-            return cast("HttpRunReader", self.reader).read_media_blob(run, digest)
+            if self._http is None:  # the Api was closed: a connection for this read only
+                from tracklet.sdk.http_api import HttpRunReader
+
+                reader = HttpRunReader(self.settings.base_url,
+                                       self.settings.api_key or None, timeout=self._timeout)
+                try:
+                    return reader.read_media_blob(run, digest)
+                finally:
+                    reader.close()
+            return self._http.read_media_blob(run, digest)
         from tracklet.store.blobs.local import LocalBlobStore
 
         blobs = LocalBlobStore(self.settings.root / "artifacts" / "blobs")

@@ -22,9 +22,18 @@ from tracklet.sdk.api import ApiRun
 T0 = 1_700_000_000.0  # wall times the writers are told, so the test knows them exactly
 
 
+PIXELS = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(3, 2, 4) * 10  # CHW: RGB, 2 x 4
+
+
 def f32(value: float) -> float:
     """``value`` as TensorBoard stores it (float32)."""
     return float(np.float32(value))
+
+
+def assert_the_image(value: Any) -> None:
+    """``value`` is the image ``PIXELS`` that SummaryWriter wrote, pixel for pixel."""
+    assert (value.width, value.height) == (4, 2)
+    assert np.array_equal(np.asarray(value.image()), PIXELS.transpose(1, 2, 0))
 
 
 def cli(data: Path, *args: str, code: int = 0) -> Result:
@@ -67,6 +76,7 @@ def tb_logs(tmp_path: Path) -> Path:
     with SummaryWriter(str(logdir / "wide")) as w:
         for step in range(0, 1000, 100):
             w.add_scalar("train/loss", 1.0 / (step + 1), step, walltime=T0 + 1000 + step)
+        w.add_image("samples/input", PIXELS, 300, walltime=T0 + 1300)
     return logdir
 
 
@@ -100,6 +110,9 @@ def test_tensorboard_import_keeps_every_point_step_and_wall_time(tb_logs: Path,
 
         wide = points(runs["wide"], "train/loss")
         assert wide == [(s, f32(1.0 / (s + 1)), T0 + 1000 + s) for s in range(0, 1000, 100)]
+        (image,) = runs["wide"].media(keys=["samples/input"])
+        assert image["_step"] == 300
+        assert_the_image(image["samples/input"])
 
 
 def test_tensorboard_import_reads_the_tensor_forms_of_tensorflow_2(tmp_path: Path) -> None:
@@ -152,6 +165,8 @@ def test_tensorboard_import_to_a_server(tb_logs: Path, tmp_path: Path) -> None:
             (run,) = api.runs("shared")
             assert points(run, "train/loss") == [(s, f32(1.0 / (s + 1)), T0 + 1000 + s)
                                                  for s in range(0, 1000, 100)]
+            (image,) = run.media(keys=["samples/input"])
+            assert_the_image(image["samples/input"])  # its bytes came from the server
 
 
 def test_tensorboard_import_errors_say_what_to_do(tmp_path: Path) -> None:

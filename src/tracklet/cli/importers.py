@@ -50,12 +50,14 @@ def tensorboard(cli: CliContext, logdir: Path, project: str | None, entity: str 
     Scalars, histograms, images and hparams (as config) keep their tags, steps and wall
     times; other kinds are counted and skipped.
     """
+    from tracklet.importers.images import image_sink
     from tracklet.importers.segment import project_name
     from tracklet.importers.tensorboard import import_logdir
 
+    root = cli.settings.root
     target = _checked_project(project or project_name(logdir.resolve().name, "tensorboard"))
-    results = import_logdir(logdir, cli.settings.root, project=target,
-                            entity=_entity(cli, entity))
+    results = import_logdir(logdir, root, project=target, entity=_entity(cli, entity),
+                            images=image_sink(root))
     _ship(cli, results, host, local, empty=f"no TensorBoard event files under {logdir}")
 
 

@@ -101,8 +101,10 @@ def _import_run(found: TensorBoardRun, root: Path, *, project: str, entity: str,
                     naming.hparams = True
                     writer.config(ts, payload)
                     continue
-                if kind not in ("scalars", "histograms", "images") or (
-                        kind == "images" and images is None):
+                if kind == "images" and images is None:
+                    skipped["images (pip install 'tracklet[media]' to import them)"] += 1
+                    continue
+                if kind not in ("scalars", "histograms", "images"):
                     skipped[kind or "untyped"] += 1
                     continue
                 key = naming.key(tag)

@@ -45,7 +45,7 @@ def test_create_get_list(sweeps: SqlSweepStore) -> None:
 
 
 def test_bad_config_is_refused_before_anything_is_stored(sweeps: SqlSweepStore) -> None:
-    with pytest.raises(ValidationError, match="parameters.lr"):
+    with pytest.raises(ValidationError, match=r"parameters\.lr"):
         SweepController(sweeps).create("team", "proj", {"method": "grid", "parameters": {
             "lr": {"min": 0.0, "max": 1.0}}})
     assert sweeps.list_sweeps("team", "proj") == []

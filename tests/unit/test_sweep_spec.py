@@ -220,5 +220,5 @@ def test_command_macros() -> None:
     assert build_command(default, {"lr": 0.1}, interpreter="/py") == [
         "/usr/bin/env", "/py", "t.py", "--lr=0.1"]
     no_program = parse_sweep_config({"method": "grid", "parameters": {"lr": {"value": 1}}})
-    with pytest.raises(ValidationError, match="add program: train.py"):
+    with pytest.raises(ValidationError, match=r"add program: train\.py"):
         build_command(no_program, {"lr": 1}, interpreter="/py")

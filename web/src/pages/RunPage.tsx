@@ -8,8 +8,9 @@ import { Panels } from "../components/Panels";
 import { Console } from "../components/Console";
 import { RunArtifacts } from "../components/RunArtifacts";
 import { RunFiles } from "../components/RunFiles";
+import { RunMedia } from "../components/RunMedia";
 
-const TABS = ["overview", "config", "summary", "charts", "system", "console", "artifacts", "files"] as const;
+const TABS = ["overview", "config", "summary", "charts", "media", "system", "console", "artifacts", "files"] as const;
 
 export function RunPage({ entity, project, runId, search }: { entity: string; project: string; runId: string; search: string }) {
   const tab = (new URLSearchParams(search).get("tab") ?? "overview") as (typeof TABS)[number];
@@ -54,6 +55,7 @@ export function RunPage({ entity, project, runId, search }: { entity: string; pr
       {tab === "config" && <Tree data={run.config} label="Config" />}
       {tab === "summary" && <Tree data={run.summary} label="Summary" />}
       {tab === "charts" && <RunCharts run={run} kind="history" />}
+      {tab === "media" && <RunMedia entity={entity} project={project} runId={runId} />}
       {tab === "system" && <RunCharts run={run} kind="system" />}
       {tab === "console" && <Console path={path} running={run.state === "running"} />}
       {tab === "artifacts" && <RunArtifacts entity={entity} project={project} runId={runId} />}

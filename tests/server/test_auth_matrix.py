@@ -36,7 +36,7 @@ ARTIFACT_GROUPS = frozenset({
     "art_files", "art_lineage", "art_commit", "art_delete", "alias_set", "alias_drop",
     "usages", "run_artifacts", "run_file", "blobs_missing", "blob_state", "blob_put",
     "blob_get", "blob_batch", "blob_adopt"})
-SWEEP_READS = ("sweep_list", "sweep_get", "sweep_runs")
+SWEEP_READS = ("sweep_list", "sweep_get", "sweep_runs", "sweep_stop")
 SWEEP_WRITES = ("sweep_create", "sweep_claim", "sweep_state", "sweep_run_done")
 SWEEP_CONFIG = {"method": "grid", "parameters": {"a": {"values": list(range(100))}}}
 READS_PROJECT = (401, 404, 200, 200, 200, 200, 200, 401, 404, 200)
@@ -283,6 +283,10 @@ async def sweep_call(world: World, group: str, h: dict[str, str], project: str,
         reply = await c.get(sweep, headers=h)
     elif group == "sweep_runs":
         reply = await c.get(f"{sweep}/runs", headers=h)
+    elif group == "sweep_stop":
+        reply = await c.get(f"{sweep}/runs/r1/stop", headers=h)
+        if reply.status_code == 200:
+            assert reply.json() == {"stop": False}
     elif group == "sweep_claim":
         reply = await c.post(f"{sweep}/claim", json={"agent": "a"}, headers=h)
         if reply.status_code == 200:
@@ -487,6 +491,7 @@ COVERAGE = {
     ("POST", "/sweeps/{entity}/{project}/{sweep_id}/claim"): "sweep_claim",
     ("PATCH", "/sweeps/{entity}/{project}/{sweep_id}/runs/{run_id}"): "sweep_run_done",
     ("GET", "/runs/{entity}/{project}/{run_id}/sweep"): "run_sweep",
+    ("GET", "/sweeps/{entity}/{project}/{sweep_id}/runs/{run_id}/stop"): "sweep_stop",
     ("POST", "/artifacts/{entity}/{project}/{name}/versions"): "art_commit",
     ("GET", "/artifacts/{entity}/{project}/{name}/versions"): "art_versions",
     ("GET", "/artifacts/{entity}/{project}/{name}/versions/{alias}"): "art_get",

@@ -247,3 +247,42 @@ def test_online_sweeps_live_on_the_server(tmp_path: Path) -> None:
             assert best is not None and best.config["x"] == 3 and best.sweep_id == sweep_id
             listed = [json.loads(json.dumps(h.params)) for h in sweep.sweep_runs()]
             assert listed == [{"x": 1}, {"x": 3}, {"x": 4}]
+
+
+HYPERBAND = """
+import time
+import tracklet
+
+def train():
+    run = tracklet.init()
+    quality = run.config.quality
+    # the best run ends by itself; a worse one would go on for a minute unless stopped
+    steps = 40 if quality == 1 else 1200
+    for i in range(steps):
+        tracklet.log({"loss": quality * 10.0 / (i + 1)})
+        time.sleep(0.05)
+
+sweep_id = tracklet.sweep({
+    "method": "grid", "metric": {"name": "loss", "goal": "minimize"},
+    "parameters": {"quality": {"values": [1, 3, 2]}},
+    "early_terminate": {"type": "hyperband", "min_iter": 3, "eta": 3}}, project="hb")
+print("RAN", tracklet.agent(sweep_id, function=train, stop_check_interval=0.2), sweep_id)
+"""
+
+
+def test_hyperband_stops_the_runs_worse_than_the_best(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    done = python(root, HYPERBAND)
+    assert done.returncode == 0, done.stderr
+    ran, sweep_id = done.stdout.split("RAN ")[1].split()
+    assert ran == "3"
+    with Api(root) as api:
+        sweep = api.sweep(f"team/hb/{sweep_id}")
+        runs = {r.config["quality"]: r for r in sweep.runs}
+        assert runs[1].state == "finished" and runs[1].last_step == 39
+        for worse in (3, 2):
+            assert runs[worse].state == "killed"
+            assert 3 <= runs[worse].last_step + 1 < 1200  # stopped after the first band
+        assert {h.params["quality"]: h.state for h in sweep.sweep_runs()} == {
+            1: "finished", 3: "stopped", 2: "stopped"}
+        assert sweep.state == "finished"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tracklet.errors import ValidationError
 from tracklet.sweeps.command import build_command
-from tracklet.sweeps.controller import Tried, metric_value, propose
+from tracklet.sweeps.controller import Tried, metric_value, propose, stop_runs
 from tracklet.sweeps.spec import (
     DISTRIBUTIONS,
     grid_size,
@@ -60,8 +60,19 @@ def grid(**params: Any) -> dict[str, Any]:
     ({"method": "grid", "parameters": {"a": {"value": 1}}, "command": "python x.py"},
      "command", "list of strings"),
     ({"method": "grid", "parameters": {"a": {"value": 1}},
-      "early_terminate": {"type": "hyperband", "min_iter": 3}}, "early_terminate",
-     "not supported yet"),
+      "early_terminate": {"type": "hyperband", "min_iter": 3}}, "metric",
+     "hyperband stops runs by a metric"),
+    ({"method": "grid", "metric": {"name": "loss"}, "parameters": {"a": {"value": 1}},
+      "early_terminate": {"type": "median"}}, "early_terminate.type", "only early"),
+    ({"method": "grid", "metric": {"name": "loss"}, "parameters": {"a": {"value": 1}},
+      "early_terminate": {"type": "hyperband", "max_iter": 27}}, "early_terminate.s",
+     "give s"),
+    ({"method": "grid", "metric": {"name": "loss"}, "parameters": {"a": {"value": 1}},
+      "early_terminate": {"type": "hyperband", "min_iter": 3, "eta": 1}},
+     "early_terminate.eta", "above 1"),
+    ({"method": "grid", "metric": {"name": "loss"}, "parameters": {"a": {"value": 1}},
+      "early_terminate": {"type": "hyperband"}}, "early_terminate.min_iter",
+     "needs min_iter"),
 ])
 def test_bad_configs_name_the_field_and_what_to_do(config: dict[str, Any], field: str,
                                                    says: str) -> None:
@@ -222,3 +233,40 @@ def test_command_macros() -> None:
     no_program = parse_sweep_config({"method": "grid", "parameters": {"lr": {"value": 1}}})
     with pytest.raises(ValidationError, match=r"add program: train\.py"):
         build_command(no_program, {"lr": 1}, interpreter="/py")
+
+
+def hyperband(**early: Any) -> Any:
+    return parse_sweep_config({"method": "random", "metric": {"name": "loss"},
+                               "parameters": {"x": {"min": 0.0, "max": 1.0}},
+                               "early_terminate": {"type": "hyperband", **early}})
+
+
+def test_hyperband_bands_as_w_and_b_draws_them() -> None:
+    assert hyperband(min_iter=3, s=3).early_terminate.bands == (3, 9, 27)
+    assert hyperband(min_iter=2, eta=2, s=4).early_terminate.bands == (2, 4, 8, 16)
+    assert hyperband(max_iter=27, s=2).early_terminate.bands == (3, 9)
+    assert hyperband(max_iter=27, s=5).early_terminate.bands == (1, 3, 9)
+    assert hyperband(min_iter=3).early_terminate.bands[:4] == (3, 9, 27, 81)
+
+
+def test_hyperband_stops_runs_worse_than_the_best_third_at_a_band() -> None:
+    spec = hyperband(min_iter=3, s=2)  # bands 3 and 9
+    histories = {"best": [10.0, 5.0, 1.0, 0.5], "ok": [10.0, 5.0, 2.0],
+                 "bad": [10.0, 9.0, 8.0, 7.0], "young": [100.0, 100.0]}
+    assert stop_runs(spec, histories, {"ok", "bad", "young"}) == {"ok", "bad"}
+    assert stop_runs(spec, {"alone": [9.0, 9.0, 9.0]}, {"alone"}) == set()
+    # finished runs set the bar but are never "stopped"
+    assert stop_runs(spec, histories, set()) == set()
+
+
+def test_hyperband_maximize_and_best_so_far() -> None:
+    spec = parse_sweep_config({"method": "random", "metric": {"name": "acc",
+                                                              "goal": "maximize"},
+                               "parameters": {"x": {"min": 0.0, "max": 1.0}},
+                               "early_terminate": {"type": "hyperband", "min_iter": 2,
+                                                   "s": 1, "eta": 2}})
+    histories = {"a": [0.9, 0.1], "b": [0.2, 0.3], "c": [0.1, 0.95]}
+    assert stop_runs(spec, histories, {"a", "b", "c"}) == {"b"}  # the median is 0.9: a's best
+    strict = parse_sweep_config({**spec.raw, "early_terminate": {
+        "type": "hyperband", "min_iter": 2, "s": 1, "eta": 2, "strict": True}})
+    assert stop_runs(strict, histories, {"a", "b", "c"}) == {"a"}  # a's last is 0.1

@@ -11,13 +11,16 @@ config. An exception in ``function`` marks that run failed and the agent goes on
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -25,7 +28,7 @@ from typing import Any
 from tracklet.errors import UsageError
 from tracklet.sdk.settings import Settings
 from tracklet.sdk.sweeps import SweepBackend, backend_for, split_sweep_path
-from tracklet.sdk.termlog import termerror, termlog
+from tracklet.sdk.termlog import termerror, termlog, termwarn
 from tracklet.store.sweeps import SweepInfo, SweepRunInfo
 
 ENV_SWEEP_ID = "TRACKLET_SWEEP_ID"
@@ -60,17 +63,68 @@ def _environ(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def _call_function(function: Callable[[], Any], run_id: str, env: Mapping[str, str]) -> str:
-    """Call ``function`` for one run; the sweep's state for it."""
+class _Watcher:
+    """Asks the sweep every ``interval`` seconds whether early termination stops the run;
+    when it does, calls ``stop`` (once) while the run is still going."""
+
+    def __init__(self, backend: SweepBackend, sweep: SweepInfo, run_id: str,
+                 interval: float, stop: Callable[[], None]) -> None:
+        self._backend, self._sweep, self._run_id = backend, sweep, run_id
+        self._interval, self._stop = interval, stop
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._active = True
+        self.stopped = False
+        self._thread = threading.Thread(target=self._loop, name="tracklet-sweep-watch",
+                                        daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        warned = False
+        while not self._done.wait(self._interval):
+            try:
+                stop = self._backend.should_stop(self._sweep, self._run_id)
+            except Exception as exc:  # the store or server is away: ask again later
+                if not warned:
+                    termwarn(f"cannot ask whether run {self._run_id} should stop early: "
+                             f"{exc}; asking again")
+                    warned = True
+                continue
+            if stop:
+                with self._lock:
+                    if not self._active:
+                        return
+                    self.stopped = True
+                    termlog(f"run {self._run_id}: stopped early by the sweep's hyperband")
+                    self._stop()
+                return
+
+    def close(self) -> None:
+        with self._lock:
+            self._active = False
+        self._done.set()
+
+
+def _call_function(function: Callable[[], Any], run_id: str, env: Mapping[str, str],
+                   watch: Callable[[Callable[[], None]], _Watcher | None]) -> str:
+    """Call ``function`` for one run; the sweep's state for it. A run that early
+    termination stops gets a KeyboardInterrupt in ``function`` and ends ``killed``."""
     from tracklet.sdk import session
 
     with _environ(env):
+        watcher = watch(_thread.interrupt_main)
         try:
-            function()
+            try:
+                function()
+            finally:
+                if watcher is not None:
+                    watcher.close()
         except KeyboardInterrupt:
             run = session.current_run()
             if run is not None and run.id == run_id:
                 run.finish(exit_code=255, state="killed")
+            if watcher is not None and watcher.stopped:
+                return "stopped"
             raise
         except Exception as exc:
             trace = traceback.format_exc()
@@ -85,7 +139,8 @@ def _call_function(function: Callable[[], Any], run_id: str, env: Mapping[str, s
     return "finished"
 
 
-def _call_program(sweep: SweepInfo, run: SweepRunInfo, env: Mapping[str, str]) -> str:
+def _call_program(sweep: SweepInfo, run: SweepRunInfo, env: Mapping[str, str],
+                  watch: Callable[[Callable[[], None]], _Watcher | None]) -> str:
     from tracklet.sweeps.command import build_command
     from tracklet.sweeps.spec import parse_sweep_config
 
@@ -98,24 +153,48 @@ def _call_program(sweep: SweepInfo, run: SweepRunInfo, env: Mapping[str, str]) -
                              args_json_file=args_file)
         termlog(f"run {run.run_id}: {' '.join(argv)}")
         proc = subprocess.Popen(argv, env={**os.environ, **env})
+        watcher = watch(lambda: proc.send_signal(signal.SIGINT))  # the run ends killed
         try:
             code = proc.wait()
         except KeyboardInterrupt:
             proc.terminate()
             proc.wait()
             raise
+        finally:
+            if watcher is not None:
+                watcher.close()
+    if watcher is not None and watcher.stopped:
+        return "stopped"
     if code == 0:
         return "finished"
     termerror(f"run {run.run_id} exited with code {code}")
     return "failed" if code > 0 else "stopped"
 
 
+def _watch_factory(backend: SweepBackend, sweep: SweepInfo, run_id: str, interval: float,
+                   *, in_process: bool) -> Callable[[Callable[[], None]], _Watcher | None]:
+    def watch(stop: Callable[[], None]) -> _Watcher | None:
+        if not sweep.config.get("early_terminate"):
+            return None
+        if in_process and threading.current_thread() is not threading.main_thread():
+            termwarn("early termination of a sweep function needs the agent on the main "
+                     "thread; this run goes to its end")
+            return None
+        return _Watcher(backend, sweep, run_id, interval, stop)
+
+    return watch
+
+
 def agent(sweep_id: str, function: Callable[[], Any] | None = None,
           entity: str | None = None, project: str | None = None,
-          count: int | None = None, *, settings: Settings | None = None) -> int:
+          count: int | None = None, *, settings: Settings | None = None,
+          stop_check_interval: float = 5.0) -> int:
     """Run the sweep's runs until it has none left (or ``count`` runs); returns how many
     ran. ``sweep_id`` may be ``entity/project/id``. Without ``function`` the sweep's
-    ``program`` runs as a subprocess with the parameters as ``--name=value``."""
+    ``program`` runs as a subprocess with the parameters as ``--name=value``. With
+    ``early_terminate`` in the sweep, the agent asks every ``stop_check_interval``
+    seconds whether hyperband stops the run (a function gets a KeyboardInterrupt, a
+    program a SIGINT; the run ends ``killed``)."""
     if count is not None and (isinstance(count, bool) or not isinstance(count, int)
                               or count < 1):
         raise UsageError(f"count must be a positive number of runs, not {count!r}")
@@ -140,9 +219,11 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None,
             run = claim.run
             termlog(f"sweep {sid}: run {run.run_id} with {json.dumps(run.params)}")
             env = run_env(settings, sweep, run)
+            watch = _watch_factory(backend, sweep, run.run_id, stop_check_interval,
+                                   in_process=function is not None)
             try:
-                state = (_call_function(function, run.run_id, env) if function is not None
-                         else _call_program(sweep, run, env))
+                state = (_call_function(function, run.run_id, env, watch)
+                         if function is not None else _call_program(sweep, run, env, watch))
             except KeyboardInterrupt:
                 backend.finish_run(sweep, run.run_id, "stopped")
                 raise

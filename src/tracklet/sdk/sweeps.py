@@ -45,6 +45,10 @@ class SweepBackend(Protocol):
 
     def sweep_of_run(self, entity: str, project: str, run_id: str) -> str | None: ...
 
+    def should_stop(self, sweep: SweepInfo, run_id: str) -> bool:
+        """Whether early termination (hyperband) stops the run now."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -59,6 +63,8 @@ class LocalSweepBackend:
         self.where = str(settings.root.absolute())
         self.store = SqlSweepStore(settings.store_url)
         self.controller = SweepController(self.store)
+        self._url = settings.store_url
+        self._metadata: Any = None  # opened when early termination needs histories
 
     def create_sweep(self, entity: str, project: str, config: dict[str, Any]) -> SweepInfo:
         return self.controller.create(entity, project, config)
@@ -84,8 +90,19 @@ class LocalSweepBackend:
     def sweep_of_run(self, entity: str, project: str, run_id: str) -> str | None:
         return self.store.sweep_of_run(entity, project, run_id)
 
+    def should_stop(self, sweep: SweepInfo, run_id: str) -> bool:
+        from tracklet.sweeps.service import should_stop
+
+        if self._metadata is None:
+            from tracklet.store.sql.store import SqlMetadataStore
+
+            self._metadata = SqlMetadataStore(self._url)
+        return should_stop(self.store, self._metadata, sweep.sweep_id, run_id)
+
     def close(self) -> None:
         self.store.close()
+        if self._metadata is not None:
+            self._metadata.close()
 
 
 def _q(*parts: str) -> str:
@@ -157,6 +174,11 @@ class HttpSweepBackend:
         reply = self._call("GET", "/runs/" + _q(entity, project, run_id) + "/sweep")
         found = reply.get("sweep_id")
         return None if found is None else str(found)
+
+    def should_stop(self, sweep: SweepInfo, run_id: str) -> bool:
+        path = "/sweeps/" + _q(sweep.entity, sweep.project, sweep.sweep_id, "runs", run_id,
+                               "stop")
+        return bool(self._call("GET", path)["stop"])
 
     def close(self) -> None:
         self.client.close()

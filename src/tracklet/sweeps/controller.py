@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -161,3 +161,47 @@ def _bayes(spec: SweepSpec, tried: Sequence[Tried], sampler_seed: int) -> dict[s
     values = [p.value if p.distribution == "constant" else _decode(p, trial.params[p.name])
               for p in spec.params]
     return nest(spec, values)
+
+
+# -- hyperband ----------------------------------------------------------------------------
+
+
+def _quantile(values: Sequence[float], q: float) -> float:
+    """``numpy.quantile``'s default (linear) on sorted ``values``."""
+    pos = q * (len(values) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (pos - lo)
+
+
+def stop_runs(spec: SweepSpec, histories: Mapping[str, Sequence[float]],
+              running: Collection[str]) -> set[str]:
+    """The runs of ``running`` that hyperband stops: at each band b (b values of the
+    metric logged), a run whose value there is worse than the best ``1/eta`` quantile of
+    every run that reached b. ``histories``: each run's metric values in logging order
+    (finished runs too). The value at a band is the best so far (with ``strict``, the
+    value logged at the band)."""
+    hb, metric = spec.early_terminate, spec.metric
+    if hb is None or metric is None:
+        return set()
+    minimize = metric.goal == "minimize"
+    clean = {rid: [v for v in values if math.isfinite(v)] for rid, values in histories.items()}
+    out: set[str] = set()
+    for band in hb.bands:
+        reached: dict[str, float] = {}
+        for rid, values in clean.items():
+            if len(values) >= band:
+                head = values[:band]
+                reached[rid] = head[-1] if hb.strict else (min(head) if minimize
+                                                           else max(head))
+        if not reached:
+            break
+        ordered = sorted(reached.values())
+        if minimize:
+            threshold = _quantile(ordered, 1 / hb.eta)
+            worse = {rid for rid, v in reached.items() if v > threshold}
+        else:
+            threshold = _quantile(ordered, 1 - 1 / hb.eta)
+            worse = {rid for rid, v in reached.items() if v < threshold}
+        out |= worse & set(running)
+    return out

@@ -11,9 +11,10 @@ from typing import Any
 
 from tracklet.core.ids import check_name, new_run_id
 from tracklet.errors import ValidationError
+from tracklet.store.base import MetadataStore, RunRef
 from tracklet.store.sql.sweeps import SqlSweepStore
 from tracklet.store.sweeps import Claim, SweepInfo, SweepRunInfo
-from tracklet.sweeps.controller import Tried, propose
+from tracklet.sweeps.controller import Tried, propose, stop_runs
 from tracklet.sweeps.spec import parse_sweep_config
 
 _rng = random.SystemRandom()
@@ -52,6 +53,29 @@ class SweepController:
             return None if found is None else (found.params, found.grid_index)
 
         return self.store.claim_run(sweep_id, run_id=run_id, propose=proposer, agent=agent)
+
+
+def should_stop(sweeps: SqlSweepStore, metadata: MetadataStore, sweep_id: str,
+                run_id: str) -> bool:
+    """Whether the sweep's early termination (hyperband) stops ``run_id`` now, judged on
+    the metric histories of every run the sweep created."""
+    info = sweeps.get_sweep(sweep_id)
+    spec = parse_sweep_config(info.config)
+    if spec.early_terminate is None or spec.metric is None:
+        return False
+    histories: dict[str, list[float]] = {}
+    running: set[str] = set()
+    for t in sweeps.list_sweep_runs(sweep_id):
+        if t.run_state is None:
+            continue
+        if t.state == "claimed" and t.run_state == "running":
+            running.add(t.run_id)
+        found = metadata.read_series(RunRef(info.entity, info.project, t.run_id),
+                                     [spec.metric.name])
+        histories[t.run_id] = found[0].values if found else []
+    if run_id not in running:
+        return False
+    return run_id in stop_runs(spec, histories, running)
 
 
 def _effective_state(t: SweepRunInfo) -> str:

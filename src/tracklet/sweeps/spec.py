@@ -83,11 +83,22 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class Hyperband:
+    """Early termination: at each band (a number of logged metric values) a run whose
+    metric is worse than the best ``1/eta`` of the runs that reached that band stops."""
+
+    bands: tuple[int, ...]
+    eta: float = 3.0
+    strict: bool = False
+
+
+@dataclass(frozen=True)
 class SweepSpec:
     method: str
     params: tuple[Param, ...]
     metric: Metric | None = None
     run_cap: int | None = None
+    early_terminate: Hyperband | None = None
     program: str | None = None
     command: tuple[str, ...] = DEFAULT_COMMAND
     name: str | None = None
@@ -219,8 +230,12 @@ def parse_sweep_config(config: Any) -> SweepSpec:
     if run_cap is not None and (isinstance(run_cap, bool) or not isinstance(run_cap, int)
                                 or run_cap < 1):
         raise _fail("run_cap", f"must be a positive integer, not {run_cap!r}")
+    early = None
     if config.get("early_terminate") is not None:
-        _check_early_terminate(config["early_terminate"])
+        early = _hyperband(config["early_terminate"])
+        if metric is None:
+            raise _fail("metric", "hyperband stops runs by a metric: add metric: {name: "
+                        "val_loss, goal: minimize}")
     program = config.get("program")
     if program is not None and not isinstance(program, str):
         raise _fail("program", f"must be a path such as train.py, not {program!r}")
@@ -233,6 +248,7 @@ def parse_sweep_config(config: Any) -> SweepSpec:
         if config.get(key) is not None and not isinstance(config[key], str):
             raise _fail(key, "must be a string")
     return SweepSpec(method=str(method), params=params, metric=metric, run_cap=run_cap,
+                     early_terminate=early,
                      program=program, command=tuple(command), name=config.get("name"),
                      description=config.get("description"), raw=dict(config))
 
@@ -256,12 +272,55 @@ def _metric(raw: Any) -> Metric | None:
                   else float(_number(target, "metric.target")))
 
 
-def _check_early_terminate(raw: Any) -> None:
+_HYPERBAND_KEYS = frozenset({"type", "min_iter", "max_iter", "s", "eta", "strict"})
+MAX_BANDS = 32
+
+
+def _hyperband(raw: Any) -> Hyperband:
+    """W&B's hyperband: bands at ``min_iter * eta**k`` (``s`` of them, default as many
+    as fit), or ``s`` bands below ``max_iter`` (``max_iter / eta**k``)."""
     if not isinstance(raw, Mapping) or raw.get("type") != "hyperband":
         raise _fail("early_terminate.type", "the only early termination is hyperband: "
                     "early_terminate: {type: hyperband, min_iter: 3}")
-    raise _fail("early_terminate", "hyperband early termination is not supported yet: "
-                "remove early_terminate (every run then goes to its end)")
+    unknown = sorted(set(map(str, raw)) - _HYPERBAND_KEYS)
+    if unknown:
+        raise _fail(f"early_terminate.{unknown[0]}", "unknown key; hyperband takes "
+                    f"{', '.join(sorted(_HYPERBAND_KEYS))}")
+
+    def integer(key: str, default: int | None) -> int | None:
+        value = raw.get(key, default)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1):
+            raise _fail(f"early_terminate.{key}", f"must be a positive integer, not {value!r}")
+        return value
+
+    eta = raw.get("eta", 3)
+    if isinstance(eta, bool) or not isinstance(eta, (int, float)) or eta <= 1:
+        raise _fail("early_terminate.eta", f"must be a number above 1, not {eta!r}")
+    min_iter, max_iter, s = integer("min_iter", None), integer("max_iter", None), \
+        integer("s", None)
+    bands: list[int] = []
+    if min_iter is not None:
+        band = float(min_iter)
+        for _ in range(s or MAX_BANDS):
+            bands.append(int(band))
+            band *= eta
+    elif max_iter is not None:
+        if s is None:
+            raise _fail("early_terminate.s", "with max_iter, give s: the number of bands")
+        band = float(max_iter)
+        for _ in range(s):
+            band /= eta
+            if band < 1:
+                break
+            bands.append(int(band))
+    else:
+        raise _fail("early_terminate.min_iter", "hyperband needs min_iter (the first band), "
+                    "or max_iter and s")
+    if not bands:
+        raise _fail("early_terminate", "these settings give no band: raise max_iter or "
+                    "lower eta")
+    return Hyperband(tuple(sorted(set(bands))), float(eta), bool(raw.get("strict", False)))
 
 
 # -- values -------------------------------------------------------------------------------

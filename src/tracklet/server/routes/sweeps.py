@@ -176,6 +176,24 @@ def finish_sweep_run(request: Request, entity: str, project: str, sweep_id: str,
                                                                  body.state)))
 
 
+class StopOut(BaseModel):
+    stop: bool = Field(description="True when early termination (hyperband) stops the run.")
+
+
+@router.get("/sweeps/{entity}/{project}/{sweep_id}/runs/{run_id}/stop",
+            response_model=StopOut, responses=errors(400, 401, 404, 503),
+            summary="Whether early termination stops a sweep run now (agents ask)")
+def should_stop_run(request: Request, entity: str, project: str, sweep_id: str,
+                    run_id: str, auth: Authorized, sweeps: Sweeps) -> Response:
+    from tracklet.server.deps import get_store
+    from tracklet.sweeps.service import should_stop
+
+    auth.require_read(entity, project)
+    _mine(sweeps, entity, project, sweep_id)
+    return respond(request, {"stop": should_stop(sweeps, get_store(request), sweep_id,
+                                                 run_id)})
+
+
 @router.get("/runs/{entity}/{project}/{run_id}/sweep", response_model=RunSweepOut,
             responses=errors(400, 401, 404, 503),
             summary="The sweep that created a run (sweep_id null when none did)")

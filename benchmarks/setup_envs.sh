@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create one isolated virtualenv per competing tracker under benchmarks/.envs/.
 #
-#   benchmarks/.envs/wandb    -> wandb   + psutil
+#   benchmarks/.envs/wandb    -> wandb   + psutil + numpy, pillow (bench_media.py)
 #   benchmarks/.envs/mlflow   -> mlflow  + psutil
 #   benchmarks/.envs/trackio  -> trackio + psutil
 #
@@ -26,7 +26,9 @@ failed=()
 for name in "${trackers[@]}"; do
     env="$envs/$name"
     py="$env/bin/python"
-    if [ -x "$py" ] && "$py" -c "import $name, psutil" >/dev/null 2>&1; then
+    extra=(); check="$name, psutil"
+    if [ "$name" = wandb ]; then extra=(numpy pillow); check="$check, numpy, PIL"; fi
+    if [ -x "$py" ] && "$py" -c "import $check" >/dev/null 2>&1; then
         echo "[$name] already installed: $("$py" -c "import $name; print($name.__version__)")"
         continue
     fi
@@ -39,8 +41,8 @@ for name in "${trackers[@]}"; do
     "$py" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
     echo "[$name] pip install $name psutil"
     # (drop the noise about this machine's extra local index folders lacking a package)
-    if "$py" -m pip install --quiet "$name" psutil 2>&1 | { grep -v "is ignored: it is neither" || true; } \
-        && "$py" -c "import $name, psutil"; then
+    if "$py" -m pip install --quiet "$name" psutil "${extra[@]}" 2>&1 | { grep -v "is ignored: it is neither" || true; } \
+        && "$py" -c "import $check"; then
         echo "[$name] ok: $("$py" -c "import $name; print($name.__version__)")"
     else
         echo "[$name] FAILED to install (benchmark will report it as not installed)" >&2

@@ -211,7 +211,9 @@ def test_bayes_maximizes_when_asked() -> None:
 def test_metric_value_reads_nested_and_statistics_summaries() -> None:
     assert metric_value({"val/loss": 0.5}, "val/loss") == 0.5
     assert metric_value({"val": {"loss": 0.25}}, "val.loss") == 0.25
-    assert metric_value({"loss": {"min": 0.1, "last": 0.3}}, "loss") == 0.3
+    assert metric_value({"loss": {"min": 0.1, "last": 0.3}}, "loss") == 0.1
+    assert metric_value({"acc": {"max": 0.9, "last": 0.3}}, "acc", "maximize") == 0.9
+    assert metric_value({"acc": {"min": 0.1, "last": 0.3}}, "acc", "maximize") == 0.3
     assert metric_value({"loss": "NaN"}, "loss") is None
     assert metric_value({"loss": math.nan}, "loss") is None
     assert metric_value({}, "loss") is None

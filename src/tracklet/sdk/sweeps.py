@@ -338,7 +338,7 @@ class ApiSweep:
             name, goal = metric.name, metric.goal
         best: tuple[float, ApiRun] | None = None
         for run in self.runs:
-            value = metric_value(run.summary, name)
+            value = metric_value(run.summary, name, goal)
             if value is None:
                 continue
             if best is None or (value < best[0] if goal == "minimize" else value > best[0]):

@@ -37,16 +37,19 @@ class Proposal:
     grid_index: int | None = None
 
 
-def metric_value(summary: Mapping[str, Any], name: str) -> float | None:
-    """The value of ``name`` in a run summary (a dotted name also reads nested dicts);
-    None when missing or not a finite number."""
+def metric_value(summary: Mapping[str, Any], name: str,
+                 goal: str = "minimize") -> float | None:
+    """The value of ``name`` in a run summary (a dotted name also reads nested dicts; a
+    ``define_metric`` summary such as ``{"min": ..., "last": ...}`` gives its best for
+    ``goal``, else its last); None when missing or not a finite number."""
     value: Any = summary.get(name)
     if value is None and "." in name:
         value = summary
         for part in name.split("."):
             value = value.get(part) if isinstance(value, Mapping) else None
     if isinstance(value, Mapping):  # a summary with statistics: {"min": ..., "last": ...}
-        value = value.get("last")
+        best = "min" if goal == "minimize" else "max"
+        value = next((value[k] for k in (best, "best", "last", "mean") if k in value), None)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value) if math.isfinite(value) else None
@@ -145,7 +148,7 @@ def _bayes(spec: SweepSpec, tried: Sequence[Tried], sampler_seed: int) -> dict[s
     for t in tried:
         if t.state not in FINISHED_STATES:
             continue
-        value = metric_value(t.summary, spec.metric.name)
+        value = metric_value(t.summary, spec.metric.name, spec.metric.goal)
         if value is None:
             continue
         try:

@@ -251,3 +251,24 @@ def test_a_wandb_script_logging_images_and_tables_runs_unchanged(data: Path,
     (cells,) = table["data"]
     assert cells[0] == 1 and cells[2] == "cat"
     assert np.array_equal(pixels(cells[1]), expected) and cells[1].caption == "x"
+
+
+def test_a_media_file_that_cannot_be_written_never_stops_training(
+        data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = tracklet.init(project="nodisk", mode="offline")
+    (data / "runs" / run.id / "media").write_text("a file where the media folder goes")
+    for step in range(3):
+        tracklet.log({"pic": tracklet.Image(np.full((2, 2), step, dtype=np.uint8)),
+                      "loss": float(step)})
+    run.finish()
+    warnings = [line for line in capsys.readouterr().err.splitlines()
+                if "cannot write the media file" in line]
+    assert len(warnings) == 1  # warned once, not per image
+    result = CliRunner().invoke(main, ["sync"])
+    assert result.exit_code == 0, result.output
+    rows = media(data, "nodisk", run.id)
+    assert [r["_step"] for r in rows] == [0, 1, 2]
+    assert all("could not be read" in r["pic"]["missing"] for r in rows)
+    with tracklet.Api(data) as api:
+        assert [r["loss"] for r in api.run(f"nodisk/{run.id}").scan_history()] == [0.0, 1.0,
+                                                                                   2.0]

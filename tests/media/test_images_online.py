@@ -100,3 +100,47 @@ def test_offline_images_reach_the_server_with_sync_host(
     (row,) = read_media(server.base_url, f"{run.entity}/later/{run.id}")
     assert row["_step"] == 3
     assert np.array_equal(pixels(row["pic"].bytes()), arr)
+
+
+def test_image_bytes_arrive_before_their_record(
+        server: ThreadServer, data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the server refuses the image's upload, the record is not delivered either;
+    the next sync delivers both. Big images go up in chunks."""
+    from tracklet.shipping import media as shipping_media
+    from tracklet.shipping.client import RetryPolicy
+    from tracklet.shipping.http import HttpShipper
+    from tracklet.shipping.sync import sync_paths
+
+    monkeypatch.setattr(shipping_media, "UPLOAD_CHUNK", 1000)  # several PUTs per image
+    arr = RNG.integers(0, 256, (40, 40, 3), dtype=np.uint8)  # ~4.8 kB as PNG
+    run = tracklet.init(project="order", mode="offline")
+    tracklet.log({"pic": tracklet.Image(arr), "loss": 2.0})
+    run.finish()
+    refuse = {"on": True}
+    real = httpx.HTTPTransport()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if refuse["on"] and request.method == "PUT":  # the image upload cannot get through
+            raise httpx.ConnectError("connection refused", request=request)
+        request.read()
+        response = real.handle_request(request)
+        response.read()
+        return response
+
+    shipper = HttpShipper(server.base_url, KEY, transport=httpx.MockTransport(handler),
+                          retry=RetryPolicy(attempts=1))
+    try:
+        with pytest.raises(tracklet.TrackletError, match="cannot reach"):
+            sync_paths([data], shipper)
+        reply = httpx.get(f"{server.base_url}/api/v1/runs/{run.entity}/order/{run.id}",
+                          headers=AUTH)
+        assert reply.status_code == 404  # not even the run: its first batch holds the image
+        refuse["on"] = False
+        report = sync_paths([data], shipper)
+        assert report.problems == []
+    finally:
+        shipper.close()
+        real.close()
+    (row,) = read_media(server.base_url, f"{run.entity}/order/{run.id}")
+    assert row["pic"]["size"] > 3000
+    assert np.array_equal(pixels(row["pic"].bytes()), arr)

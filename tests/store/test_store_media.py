@@ -59,3 +59,44 @@ def test_deleting_a_run_deletes_its_media(store: SqlMetadataStore) -> None:
     assert store.read_media(again.ref) == []
     with pytest.raises(NotFoundError):
         store.read_media(Segment("nosuchrun").ref)
+
+
+def image(digest: str, **extra: Any) -> dict[str, Any]:
+    return {"_type": "image-file", "sha256": digest, "size": 3, "width": 1, "height": 1,
+            "format": "png", "path": f"media/images/{digest}.png", **extra}
+
+
+def test_images_are_found_by_digest_only_in_their_run_and_when_granted(
+        store: SqlMetadataStore, store_url: str) -> None:
+    from sqlalchemy import select
+
+    from tracklet.store.sql.artifacts import SqlArtifactStore
+    from tracklet.store.sql.schema import media_values
+
+    one, two, three, gone = ("1" * 64), ("2" * 64), ("3" * 64), ("4" * 64)
+    seg = Segment("run-a")
+    table = {"_type": "table", "columns": ["pic"], "data": [[image(three)]]}
+    batch = [seg.start(), media(seg, 0, {"single": image(one), "table": table,
+                                         "list": {"_type": "images/separated", "count": 1,
+                                                  "images": [image(two)]},
+                                         "lost": image(gone, missing="deleted")})]
+    store.append_records(seg.header, batch)
+    other = Segment("run-b")
+    store.append_records(other.header, [other.start()])
+    assert store.find_media_image(seg.ref, one) is None  # no grant for the project yet
+    index = SqlArtifactStore(store_url)
+    try:
+        for digest in (one, two, three, gone):
+            index.record_blob(digest, 3, grant=("team", "proj"))
+    finally:
+        index.close()
+    assert store.find_media_image(seg.ref, one) == image(one)
+    assert store.find_media_image(seg.ref, two) == image(two)  # inside a list
+    assert store.find_media_image(seg.ref, three) == image(three)  # in a table cell
+    assert store.find_media_image(seg.ref, gone) is None  # stored without its bytes
+    assert store.find_media_image(other.ref, one) is None  # another run of the project
+    assert store.find_media_image(seg.ref, "5" * 64) is None
+    with store._read.connect() as conn:  # a single image names its blob in blob_key
+        keys = dict(conn.execute(select(media_values.c.key, media_values.c.blob_key)).all())
+    assert keys == {"single": f"sha256/11/11/{one}", "table": None, "list": None,
+                    "lost": None}

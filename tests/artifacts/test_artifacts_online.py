@@ -109,6 +109,63 @@ def test_log_relog_change_use_download(server: ThreadServer, tmp_path: Path) -> 
             assert blob.status_code == 200 and blob.content == b"new bytes"
 
 
+def test_download_in_batches_verified_and_resumed(server: ThreadServer,
+                                                  tmp_path: Path) -> None:
+    """Small blobs come several to a request, a big one alone; each is checked against
+    its sha256; files already downloaded are not fetched again."""
+    data = dataset(tmp_path / "src", n=40)
+    (data / "copy-of-shard-3.bin").write_bytes((data / "shard-3.bin").read_bytes())
+    big = bytes(range(256)) * (9 * 1024 + 1)  # over the batch limit: its own request
+    (data / "big.bin").write_bytes(big)
+    run = online(server, tmp_path)
+    art = tracklet.Artifact("many", "dataset")
+    art.add_dir(data)
+    run.log_artifact(art).wait()
+    run.finish()
+
+    reader = online(server, tmp_path)
+    used = reader.use_artifact("many:latest")
+    out = Path(used.download(tmp_path / "out"))
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in data.iterdir())
+    for source in data.iterdir():
+        assert (out / source.name).read_bytes() == source.read_bytes(), source.name
+    assert used.stats is not None
+    assert (used.stats.transferred_files, used.stats.reused_files) == (41, 1)  # a copy
+    used.verify(out)
+
+    (out / "shard-7.bin").unlink()  # a download cut off: what is there stays
+    (out / "big.bin").write_bytes(b"changed by hand")
+    reset_cache(tmp_path)
+    again = reader.use_artifact("many:latest")
+    again.download(out)
+    assert again.stats is not None
+    assert (again.stats.transferred_files, again.stats.reused_files) == (2, 40)
+    assert (out / "big.bin").read_bytes() == big
+    reader.finish()
+
+    if server.kind == "file":  # type: ignore[attr-defined]
+        from tracklet.sdk.artifacts import ArtifactCorruptedError
+
+        digest = hashlib.sha256((data / "shard-9.bin").read_bytes()).hexdigest()
+        stored = tmp_path / "server-blobs" / "sha256" / digest[:2] / digest[2:4] / digest
+        stored.write_bytes(b"x" * stored.stat().st_size)  # same size, other bytes
+        reset_cache(tmp_path)
+        third = online(server, tmp_path)
+        with pytest.raises(ArtifactCorruptedError, match=r"shard-9\.bin"):
+            third.use_artifact("many:latest").download(tmp_path / "out3")
+        third.finish()
+
+
+def reset_cache(tmp_path: Path) -> None:
+    """Forget the client's download cache (as on another machine)."""
+    import shutil
+
+    from tracklet.sdk.artifacts.client import reset_contexts
+
+    reset_contexts()
+    shutil.rmtree(tmp_path / "client" / "cache" / "blobs", ignore_errors=True)
+
+
 def test_server_refuses_incomplete_and_hostile_manifests(server: ThreadServer) -> None:
     good = hashlib.sha256(b"abc").hexdigest()
     with httpx.Client(base_url=server.base_url + "/api/v1",
@@ -212,6 +269,9 @@ def test_private_artifacts_stay_private_even_by_digest(tmp_path: Path) -> None:
                           headers={"Authorization": f"Bearer {bob_key}"}) as http:
             assert http.get(f"/artifact-blobs/alice/proj/{digest}").status_code == 404
             assert http.get(f"/artifact-blobs/bob/proj/{digest}").status_code == 404
+            for where in ("alice", "bob"):  # nor several at once
+                assert http.post(f"/artifact-blobs/{where}/proj/download",
+                                 json={"digests": [digest]}).status_code == 404
             commit = http.post("/artifacts/alice/proj/stolen/versions", json={
                 "type": "model", "entries": [{"path": "w", "digest": digest, "size": 15}]})
             assert commit.status_code == 404

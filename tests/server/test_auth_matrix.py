@@ -35,7 +35,7 @@ ARTIFACT_GROUPS = frozenset({
     "project_keys", "views_list", "views_save", "views_drop", "art_list", "art_versions", "art_get",
     "art_files", "art_lineage", "art_commit", "art_delete", "alias_set", "alias_drop",
     "usages", "run_artifacts", "run_file", "blobs_missing", "blob_state", "blob_put",
-    "blob_get", "blob_batch", "blob_adopt"})
+    "blob_get", "blob_download", "blob_batch", "blob_adopt"})
 SWEEP_READS = ("sweep_list", "sweep_get", "sweep_runs", "sweep_stop")
 SWEEP_WRITES = ("sweep_create", "sweep_claim", "sweep_state", "sweep_run_done")
 SWEEP_CONFIG = {"method": "grid", "parameters": {"a": {"values": list(range(100))}}}
@@ -66,7 +66,7 @@ PRIVATE = {
     "share_drop": (401, 404, 403, 204, 204, 204, 204, 401, 401, 401),
     **{group: READS_PROJECT for group in (
         "project_keys", "views_list", "art_list", "art_versions", "art_get", "art_files",
-        "art_lineage", "blob_get")},
+        "art_lineage", "blob_get", "blob_download")},
     **{group: (401, 404, 200, 200, 200, 200, 200, 401, 200, 200)
        for group in ("run_artifacts", "run_file")},
     **{group: WRITES_PROJECT for group in (
@@ -97,7 +97,7 @@ PUBLIC = {
     "share_make": (401, 403, 403, 201, 201, 201, 201, 401, 401, 401),
     **{group: (200, 200, 200, 200, 200, 200, 200, 401, 200, 200) for group in (
         "project_keys", "views_list", "art_list", "art_versions", "art_get", "art_files",
-        "art_lineage", "blob_get", "run_artifacts", "run_file")},
+        "art_lineage", "blob_get", "blob_download", "run_artifacts", "run_file")},
     **{group: (401, 403, 403, 200, 200, 200, 200, 401, 401, 401) for group in (
         "views_save", "views_drop", "art_commit", "art_delete", "alias_set", "alias_drop",
         "usages", "blobs_missing", "blob_state", "blob_put", "blob_batch")},
@@ -255,6 +255,10 @@ async def artifact_call(world: World, group: str, h: dict[str, str], project: st
         reply = await c.get(f"{blobs}/{BLOB_DIGEST}", headers=h)
         if reply.status_code == 200:
             assert reply.content == BLOB
+    elif group == "blob_download":
+        reply = await c.post(f"{blobs}/download", json={"digests": [BLOB_DIGEST]}, headers=h)
+        if reply.status_code == 200:
+            assert reply.content.endswith(BLOB)
     else:
         raise AssertionError(f"no call for {group}")
     return 200 if reply.status_code in (201, 204) else reply.status_code
@@ -505,6 +509,7 @@ COVERAGE = {
     ("GET", "/artifact-blobs/{entity}/{project}/{digest}/upload"): "blob_state",
     ("PUT", "/artifact-blobs/{entity}/{project}/{digest}/upload"): "blob_put",
     ("GET", "/artifact-blobs/{entity}/{project}/{digest}"): "blob_get",
+    ("POST", "/artifact-blobs/{entity}/{project}/download"): "blob_download",
     ("POST", "/artifact-blobs/gc"): "blobs_gc",
     ("POST", "/artifact-blobs/{entity}/{project}/batch"): "blob_batch",
     ("POST", "/artifact-blobs/{entity}/{project}/{digest}/adopt"): "blob_adopt",

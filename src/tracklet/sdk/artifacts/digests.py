@@ -80,6 +80,39 @@ class DigestCache:
             self._db.execute("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)",
                              (path, st.st_size, st.st_mtime_ns, digest))
 
+    def lookup_many(self, files: list[tuple[str, os.stat_result]]) -> dict[str, str]:
+        """``lookup`` for many files at once (one query per 500): path -> sha256 of those
+        known unchanged."""
+        if self._db is None or not files:
+            return {}
+        out: dict[str, str] = {}
+        wanted = {path: (st.st_size, st.st_mtime_ns) for path, st in files}
+        paths = list(wanted)
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            for i in range(0, len(paths), 500):
+                part = paths[i:i + 500]
+                for path, size, mtime_ns, sha in self._db.execute(
+                        "SELECT path, size, mtime_ns, sha256 FROM digests WHERE path IN "
+                        f"({','.join('?' * len(part))})", part):
+                    if wanted.get(path) == (size, mtime_ns):
+                        out[path] = str(sha)
+        return out
+
+    def store_many(self, rows: list[tuple[str, os.stat_result, str]]) -> None:
+        """``store`` for many files in one transaction."""
+        if self._db is None or not rows:
+            return
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)",
+                                     [(path, st.st_size, st.st_mtime_ns, digest)
+                                      for path, st, digest in rows])
+            except sqlite3.Error:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
     def digest(self, path: str | os.PathLike[str],
                progress: Callable[[int], None] | None = None) -> tuple[str, int]:
         """sha256 and size of the file at ``path``, from the cache when it is unchanged."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -39,6 +39,32 @@ def _collection(data: dict[str, Any]) -> CollectionInfo:
     return CollectionInfo(data["entity"], data["project"], data["name"], data["type"],
                           data.get("description"), float(data["created_at"]),
                           int(data["version_count"]))
+
+
+class _Reader:
+    """Pieces of a response body, as many bytes as asked at most (no copies)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._current = memoryview(b"")
+
+    def read(self, n: int) -> memoryview | None:
+        """Up to ``n`` bytes; None at the end of the body."""
+        while not self._current:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return None
+            self._current = memoryview(chunk)
+        piece, self._current = self._current[:n], self._current[n:]
+        return piece
+
+    def exactly(self, n: int) -> bytes:
+        out = bytearray()
+        while len(out) < n and (piece := self.read(n - len(out))) is not None:
+            out += piece
+        if len(out) < n:
+            raise ServerUnavailableError("the download ended early")
+        return bytes(out)
 
 
 class HttpBackend:
@@ -220,6 +246,58 @@ class HttpBackend:
             except httpx.TransportError as exc:
                 raise ServerUnavailableError(f"cannot reach {self.where} ({exc})") from exc
             return sha.hexdigest()
+
+        return self._retrying(fetch)
+
+    def fetch_blobs(self, version: ArtifactVersionInfo,
+                    items: Sequence[tuple[str, int | None]], dests: dict[str, Path],
+                    progress: Progress | None = None) -> dict[str, str]:
+        """Several blobs in one request (``POST .../download``), each written to
+        ``dests[digest]``; digest -> sha256 of what was written (the caller compares)."""
+        import json
+
+        url = f"/artifact-blobs/{_q(version.entity, version.project)}/download"
+        body = json.dumps({"digests": [digest for digest, _ in items]}).encode()
+
+        def fetch() -> dict[str, str]:
+            out: dict[str, str] = {}
+            done = 0
+            try:
+                with self._download.stream("POST", url, content=body, headers={
+                        "Content-Type": "application/json"}) as response:
+                    if not response.is_success:
+                        response.read()
+                        raise self.client._error(response)
+                    reader = _Reader(response.iter_raw())
+                    length = int.from_bytes(reader.exactly(4), "big")
+                    index = json.loads(reader.exactly(length))
+                    if [d for d, _ in index] != [d for d, _ in items]:
+                        raise ConflictError(f"{self.where} sent other blobs than those "
+                                            "asked for")
+                    for digest, size in index:
+                        sha = hashlib.sha256()
+                        left = int(size)
+                        with dests[digest].open("wb") as out_file:
+                            while left and (piece := reader.read(left)) is not None:
+                                sha.update(piece)
+                                out_file.write(piece)
+                                left -= len(piece)
+                                done += len(piece)
+                                if progress is not None:
+                                    progress(len(piece))
+                        if left:
+                            raise ServerUnavailableError(
+                                f"{self.where} ended the download of blob {digest} early")
+                        out[digest] = sha.hexdigest()
+            except httpx.TransportError as exc:
+                if progress is not None and done:
+                    progress(-done)
+                raise ServerUnavailableError(f"cannot reach {self.where} ({exc})") from exc
+            except ServerUnavailableError:
+                if progress is not None and done:
+                    progress(-done)
+                raise
+            return out
 
         return self._retrying(fetch)
 

@@ -83,31 +83,33 @@ def upload_files(backend: ArtifactBackend, entity: str, project: str,
                  ) -> tuple[list[ManifestEntry], TransferStats]:
     """Hash ``files`` (artifact path -> local file) and store the blobs the backend lacks."""
     stats = TransferStats(files=len(files))
-    sizes = {name: os.stat(path).st_size for name, path in files.items()}
-    stats.bytes = sum(sizes.values())
+    full = {name: os.path.abspath(path) for name, path in files.items()}
+    before = {name: os.stat(path) for name, path in full.items()}
+    stats.bytes = sum(st.st_size for st in before.values())
+    known = digests.lookup_many([(full[name], st) for name, st in before.items()])
     ingest: Callable[..., tuple[str, int]] | None = getattr(backend, "ingest_file", None)
     ingested: set[str] = set()
+    learned: list[tuple[str, os.stat_result, str]] = []  # into the digest cache, at once
 
     with ByteProgress("hashing", stats.bytes, enabled=show_progress) as bar:
-        def hash_one(item: tuple[str, Path]) -> tuple[str, str, int]:
-            name, path = item
-            full = os.path.abspath(path)
-            st = os.stat(full)
-            found = digests.lookup(full, st)
+        def hash_one(name: str) -> tuple[str, str, int]:
+            path, st = full[name], before[name]
+            found = known.get(path)
             if found is not None:
                 bar.advance(st.st_size)
                 return name, found, st.st_size
             if ingest is not None:  # local store: hash while copying, one read
-                digest, size = ingest(Path(full), bar.advance, record=False)
-                after = os.stat(full)
-                if (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns):
-                    digests.store(full, after, digest)
+                digest, size = ingest(Path(path), bar.advance, record=False)
                 ingested.add(name)
-                return name, digest, size
-            digest, size = digests.digest(full, bar.advance)
+            else:
+                digest, size = hash_file(path, bar.advance)
+            after = os.stat(path)
+            if (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns):
+                learned.append((path, after, digest))
             return name, digest, size
 
-        hashed = parallel(hash_one, sorted(files.items()), threads)
+        hashed = parallel(hash_one, sorted(files), threads)
+    digests.store_many(learned)
     recorder: Callable[[list[tuple[str, int]]], None] | None = getattr(
         backend, "record_blobs", None)
     if ingested and recorder is not None:  # one transaction for all the local store took
@@ -189,31 +191,44 @@ def download_files(backend: ArtifactBackend, version: ArtifactVersionInfo,
                    digests: DigestCache, *, threads: int | None = None,
                    show_progress: bool | None = None) -> TransferStats:
     """Make ``root`` hold every file of ``entries``; files already there and unchanged
-    (by the digest cache) are kept."""
+    (by the digest cache) are kept. Blobs come on ``threads`` threads; small ones several
+    to a request when the backend can send them so (``fetch_blobs``)."""
     from tracklet.sdk.artifacts.references import fetch_reference
 
     stats = TransferStats(files=len(entries), bytes=sum(e.size or 0 for e in entries))
     root.mkdir(parents=True, exist_ok=True)
-    targets = {e.path: safe_target(root, e.path) for e in entries}
+    targets = {e.path: root / check_file_path(e.path) for e in entries}
     for parent in {t.parent for t in targets.values()}:
         parent.mkdir(parents=True, exist_ok=True)
     checked: dict[Path, bool] = {}
     for e in entries:  # checked now that the folders exist (a symlink cannot lead out)
         safe_target(root, e.path, checked)
     todo: list[ManifestEntry] = []
+    present = digests.lookup_many([(str(t.absolute()), st) for t, st in _stats(targets)])
     for entry in entries:
-        target = targets[entry.path]
-        if entry.digest is not None:
-            with contextlib.suppress(FileNotFoundError):
-                st = target.stat()
-                if st.st_size == entry.size and \
-                        digests.lookup(str(target.absolute()), st) == entry.digest:
-                    stats.reused_files += 1
-                    continue
+        if entry.digest is not None and \
+                present.get(str(targets[entry.path].absolute())) == entry.digest:
+            stats.reused_files += 1
+            continue
         todo.append(entry)
+    fetched: dict[str, bool] = {}  # artifact path -> its blob came over the network
+    learned: list[tuple[str, os.stat_result, str]] = []
+
+    def place(entry: ManifestEntry, source: Path) -> None:
+        target = targets[entry.path]
+        if source != target:
+            write_atomically(target, source=source)
+        full = str(target.absolute())
+        learned.append((full, os.stat(full), entry.digest or ""))
+
+    def corrupted(entry: ManifestEntry, got: str | None) -> ArtifactCorruptedError:
+        return ArtifactCorruptedError(
+            f"{entry.path} of {version.qualified_name} is corrupted in {backend.where}: its "
+            f"bytes hash to {got}, the manifest says {entry.digest}")
+
     with ByteProgress("downloading", sum(e.size or 0 for e in todo),
                       enabled=show_progress) as bar:
-        def fetch_one(entry: ManifestEntry) -> int:
+        def fetch_one(entry: ManifestEntry) -> None:
             target = targets[entry.path]
             if entry.digest is None:
                 tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
@@ -224,36 +239,101 @@ def download_files(backend: ArtifactBackend, version: ArtifactVersionInfo,
                     with contextlib.suppress(FileNotFoundError):
                         tmp.unlink()
                 bar.advance(entry.size or 0)
-                return 1
+                fetched[entry.path] = True
+                return
             cached = cache.get(entry.digest, entry.size) if cache is not None else None
-            fetched = 0
+            fetched[entry.path] = cached is None
             if cached is None:
-                place = cache.path(entry.digest) if cache is not None else target
+                where = cache.path(entry.digest) if cache is not None else target
                 tmp = (cache.temp_path(entry.digest) if cache is not None else
                        target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp"))
                 try:
                     got = backend.fetch_blob(version, entry.digest, tmp, bar.advance)
                     if got != entry.digest:
-                        raise ArtifactCorruptedError(
-                            f"{entry.path} of {version.qualified_name} is corrupted in "
-                            f"{backend.where}: its bytes hash to {got}, the manifest says "
-                            f"{entry.digest}")
-                    os.replace(tmp, place)
+                        raise corrupted(entry, got)
+                    os.replace(tmp, where)
                 finally:
                     with contextlib.suppress(FileNotFoundError):
                         tmp.unlink()
-                cached, fetched = place, 1
-            if cached != target:
-                write_atomically(target, source=cached)
-            full = str(target.absolute())
-            digests.store(full, os.stat(full), entry.digest)
-            return fetched
+                cached = where
+            place(entry, cached)
 
-        fetched = parallel(fetch_one, todo, threads)
-    stats.transferred_files = sum(fetched)
-    stats.transferred_bytes = sum(e.size or 0 for e, f in zip(todo, fetched) if f)
+        def fetch_group(group: list[ManifestEntry]) -> None:
+            if len(group) == 1:
+                fetch_one(group[0])
+                return
+            assert cache is not None and fetch_blobs is not None
+            blobs = [(e, str(e.digest)) for e in group]  # small blobs all have a digest
+            tmps = {digest: cache.temp_path(digest) for _, digest in blobs}
+            try:
+                got = fetch_blobs(version, [(d, e.size) for e, d in blobs], tmps,
+                                  bar.advance)
+                for e, digest in blobs:
+                    if got.get(digest) != digest:
+                        raise corrupted(e, got.get(digest))
+                    os.replace(tmps[digest], cache.path(digest))
+            finally:
+                for tmp in tmps.values():
+                    with contextlib.suppress(FileNotFoundError):
+                        tmp.unlink()
+            for e, digest in blobs:
+                fetched[e.path] = True
+                place(e, cache.path(digest))
+
+        fetch_blobs: Callable[..., dict[str, str]] | None = (
+            getattr(backend, "fetch_blobs", None) if cache is not None else None)
+        groups, later = _download_groups(todo, cache, fetch_blobs is not None)
+        try:
+            parallel(fetch_group, groups, threads)
+            parallel(fetch_one, later, threads)  # the same blob under another name: cached
+        finally:
+            digests.store_many([row for row in learned if row[2]])
+    stats.transferred_files = sum(1 for e in todo if fetched.get(e.path))
+    stats.transferred_bytes = sum(e.size or 0 for e in todo if fetched.get(e.path))
     stats.reused_files += len(todo) - stats.transferred_files
     return stats
+
+
+def _stats(targets: Mapping[str, Path]) -> list[tuple[Path, os.stat_result]]:
+    out = []
+    for target in targets.values():
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            out.append((target, target.stat()))
+    return out
+
+
+def _download_groups(todo: list[ManifestEntry], cache: DownloadCache | None,
+                     batches: bool) -> tuple[list[list[ManifestEntry]], list[ManifestEntry]]:
+    """The entries to fetch, small blobs grouped several to a request (when ``batches``),
+    and those whose blob another entry fetches (``later``, from the cache)."""
+    from tracklet.sdk.artifacts.http_backend import BATCH_BLOBS, CHUNK, SMALL
+
+    groups: list[list[ManifestEntry]] = []
+    later: list[ManifestEntry] = []
+    seen: set[str] = set()
+    current: list[ManifestEntry] = []
+    held = 0
+    for entry in todo:
+        if entry.digest is not None:
+            if entry.digest in seen:
+                later.append(entry)
+                continue
+            seen.add(entry.digest)
+        small = (batches and cache is not None and entry.digest is not None
+                 and entry.size is not None and entry.size <= SMALL
+                 and cache.get(entry.digest, entry.size) is None)
+        if not small:
+            groups.append([entry])
+            continue
+        size = entry.size or 0
+        if current and (held + size > CHUNK or len(current) >= BATCH_BLOBS):
+            groups.append(current)
+            current, held = [], 0
+        current.append(entry)
+        held += size
+    if current:
+        groups.append(current)
+    return groups, later
 
 
 def verify_files(entries: list[ManifestEntry], root: Path,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -115,8 +116,6 @@ async def upload_batch(request: Request, entity: Entity, project: Project,
 
 def _store_batch(store: SqlArtifactStore, blobs: BlobStore, body: bytes,
                  where: tuple[str, str]) -> list[str]:
-    import json
-
     if len(body) < 4:
         raise ValidationError("a batch starts with the 4-byte length of its JSON index")
     n = int.from_bytes(body[:4], "big")
@@ -133,22 +132,22 @@ def _store_batch(store: SqlArtifactStore, blobs: BlobStore, body: bytes,
     view = memoryview(body)[4 + n:]
     if sum(size for _, size in index) != len(view):
         raise ValidationError("the batch's bytes do not add up to the sizes in its index")
-    checked: list[tuple[str, bytes]] = []
+    checked: list[tuple[str, memoryview]] = []
     offset = 0
     for digest, size in index:
         check_digest(digest)
-        data = bytes(view[offset:offset + size])
+        data = view[offset:offset + size]
         offset += size
         sha = hashlib.sha256(data).hexdigest()
         if sha != digest:
             raise ValidationError(f"the bytes uploaded for blob {digest} hash to {sha}; "
                                   "nothing of this batch was stored: send it again")
         checked.append((digest, data))
-    rows = []
+    rows: list[tuple[str, int, str | None]] = []
     for digest, data in checked:
         if not blobs.has(digest):
             blobs.put_bytes(digest, data)
-        rows.append((digest, len(data), hashlib.md5(data, usedforsecurity=False).hexdigest()))
+        rows.append((digest, len(data), None))
     store.record_blobs(rows, grant=where)
     return [d for d, _, _ in rows]
 
@@ -201,8 +200,7 @@ def _append(store: SqlArtifactStore, blobs: BlobStore, settings: ServerSettings,
                                   "the upload was dropped: send the file again")
         if not blobs.has(digest):
             blobs.put_bytes(digest, body)
-        store.record_blob(digest, size, hashlib.md5(body, usedforsecurity=False).hexdigest(),
-                          grant=where)
+        store.record_blob(digest, size, grant=where)
         return {"offset": size, "complete": True}
     if offset == 0 and _complete(store, blobs, digest, *where, auth):
         return {"offset": size, "complete": True}
@@ -262,6 +260,58 @@ def adopt(request: Request, entity: Entity, project: Project, digest: Digest,
                               "upload was dropped: send the file again")
     store.record_blob(digest, size, md5, grant=(entity, project))
     return respond(request, {"offset": size, "complete": True})
+
+
+MAX_BATCH_DOWNLOAD_BYTES = 256 * 1024 * 1024
+
+
+@router.post("/{entity}/{project}/download", summary="Download many blobs in one request",
+             description="For `digests` (at most "
+                         f"{MAX_BATCH_BLOBS}, together at most "
+                         f"{MAX_BATCH_DOWNLOAD_BYTES // 1024 // 1024} MiB), the body is "
+                         "a 4-byte big-endian length, that many bytes of JSON "
+                         "`[[digest, size], ...]` (the order asked), then the blobs' bytes "
+                         "one after the other: the batch upload's framing. Every digest "
+                         "must be held by an artifact version of this project (404 "
+                         "naming the first that is not). The client checks each blob "
+                         "against its sha256.",
+             responses={**errors(400, 401, 404, 503),
+                        200: {"content": {"application/octet-stream": {}}}})
+def download_batch(entity: Entity, project: Project, caller: CanReadProject,
+                   store: ArtifactStore, blobs: Blobs,
+                   digests: Annotated[list[Annotated[str, PathParam(pattern=DIGEST)]],
+                                      Body(embed=True, min_length=1,
+                                           max_length=MAX_BATCH_BLOBS)]) -> Response:
+    held = store.blobs_held_by(entity, project, digests)
+    index: list[list[Any]] = []
+    for digest in digests:
+        size = blobs.size(digest) if digest in held else None
+        if digest not in held:
+            raise NotFoundError(f"no blob {digest} in the artifacts of {entity}/{project}")
+        if size is None:
+            raise NotFoundError(f"blob {digest} is indexed but missing from the blob store; "
+                                "log the artifact again to restore it")
+        index.append([digest, size])
+    total = sum(size for _, size in index)
+    if total > MAX_BATCH_DOWNLOAD_BYTES:
+        raise ValidationError(f"these blobs hold {total} bytes; ask for at most "
+                              f"{MAX_BATCH_DOWNLOAD_BYTES} in one request")
+    head = json.dumps(index).encode()
+
+    def chunks() -> Any:
+        yield len(head).to_bytes(4, "big") + head
+        for digest, size in index:
+            sent = 0
+            with blobs.open(digest) as stream:
+                while sent < size and (chunk := stream.read(min(1 << 20, size - sent))):
+                    sent += len(chunk)
+                    yield chunk
+            if sent != size:  # changed under us: end short, the client sees it
+                return
+
+    return StreamingResponse(chunks(), media_type="application/octet-stream",
+                             headers={"Content-Length": str(4 + len(head) + total),
+                                      "Content-Encoding": "identity"})
 
 
 @router.get("/{entity}/{project}/{digest}", summary="Download a blob",

@@ -18,6 +18,8 @@ from tracklet.errors import ValidationError
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
+Bytes = bytes | bytearray | memoryview  # what put_bytes takes (a slice of a body: no copy)
+
 
 def check_digest(digest: str) -> str:
     """``digest`` if it is a sha256 in lower-case hex, else a clear error."""
@@ -49,7 +51,7 @@ class BlobStore(Protocol):
         with ``move`` the store may take the file itself (rename) instead of a copy."""
         ...
 
-    def put_bytes(self, digest: str, data: bytes) -> None:
+    def put_bytes(self, digest: str, data: Bytes) -> None:
         """Store ``data`` as ``digest`` (atomically)."""
         ...
 

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tracklet.errors import NotFoundError
-from tracklet.store.blobs.base import blob_key, check_digest
+from tracklet.store.blobs.base import Bytes, blob_key, check_digest
 
 
 def write_atomically(target: Path, *, source: Path | None = None,
-                     data: bytes | None = None) -> None:
+                     data: Bytes | None = None) -> None:
     """Write ``target`` whole or not at all: the bytes of ``source`` (or ``data``) go to a
     temporary name beside it, then are renamed over it."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -63,11 +63,24 @@ class LocalBlobStore:
                 pass
         write_atomically(target, source=path)
 
-    def put_bytes(self, digest: str, data: bytes) -> None:
+    def put_bytes(self, digest: str, data: Bytes) -> None:
         target = self.path(digest)
         if target.is_file():
             return
-        write_atomically(target, data=data)
+        staging = self.root / "tmp"  # same file system: the rename below is atomic
+        staging.mkdir(parents=True, exist_ok=True)
+        tmp = staging / f"{uuid.uuid4().hex}.tmp"
+        try:
+            with open(tmp, "wb") as out:
+                out.write(data)
+            try:
+                os.replace(tmp, target)
+            except FileNotFoundError:  # its folder is new (made only when needed)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
 
     def get_file(self, digest: str, dest: Path) -> None:
         source = self.path(digest)

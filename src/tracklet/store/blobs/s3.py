@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from urllib.parse import urlparse
 
 from tracklet.errors import NotFoundError, StoreError, ValidationError
-from tracklet.store.blobs.base import blob_key, check_digest
+from tracklet.store.blobs.base import Bytes, blob_key, check_digest
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -91,8 +91,8 @@ class S3BlobStore:
         # An S3 PUT (or a completed multipart upload) is atomic: readers never see half.
         self.client.upload_file(str(path), self.bucket, self.key(digest))
 
-    def put_bytes(self, digest: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self.key(digest), Body=data)
+    def put_bytes(self, digest: str, data: Bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self.key(digest), Body=bytes(data))
 
     def get_file(self, digest: str, dest: Path) -> None:
         from botocore.exceptions import ClientError

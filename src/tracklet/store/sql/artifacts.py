@@ -30,6 +30,7 @@ from tracklet.store.artifacts import (
 )
 from tracklet.store.blobs.base import check_digest
 from tracklet.store.sql.engine import SqlStoreBase
+from tracklet.store.sql.ingest import dialect_insert
 from tracklet.store.sql.schema import (
     artifact_aliases,
     artifact_blob_grants,
@@ -88,25 +89,23 @@ class SqlArtifactStore(SqlStoreBase):
         """``record_blob`` for many blobs in one transaction."""
         if not blobs:
             return
-        for digest, _, _ in blobs:
-            check_digest(digest)
+        rows = {check_digest(d): (size, md5) for d, size, md5 in blobs}
+        now = self._clock()
         with self._engine.begin() as conn:
-            for digest, size, md5 in blobs:
-                found = conn.execute(select(artifact_blobs.c.md5)
-                                     .where(artifact_blobs.c.sha256 == digest)).first()
-                if found is None:
-                    try:
-                        with conn.begin_nested():
-                            conn.execute(insert(artifact_blobs).values(
-                                sha256=digest, size=size, md5=md5,
-                                created_at=self._clock()))
-                    except IntegrityError:
-                        pass  # another process recorded it first
-                elif found[0] is None and md5:
-                    conn.execute(update(artifact_blobs)
-                                 .where(artifact_blobs.c.sha256 == digest).values(md5=md5))
+            for part in _chunks(sorted(rows)):  # set-based: a few statements per 500 blobs
+                known = dict(conn.execute(select(artifact_blobs.c.sha256, artifact_blobs.c.md5)
+                                          .where(artifact_blobs.c.sha256.in_(part))).all())
+                new = [{"sha256": d, "size": rows[d][0], "md5": rows[d][1], "created_at": now}
+                       for d in part if d not in known]
+                if new:  # another process may record some at the same time: no conflict
+                    conn.execute(dialect_insert(conn, artifact_blobs)
+                                 .on_conflict_do_nothing(index_elements=["sha256"]), new)
+                for d in part:
+                    if d in known and known[d] is None and rows[d][1]:
+                        conn.execute(update(artifact_blobs).where(
+                            artifact_blobs.c.sha256 == d).values(md5=rows[d][1]))
                 if grant is not None:
-                    self._grant(conn, digest, *grant)
+                    self._grant_all(conn, part, *grant)
 
     def missing_for(self, entity: str, project: str, digests: Sequence[str],
                     can_read: Callable[[str, str], bool]) -> list[str]:
@@ -148,22 +147,22 @@ class SqlArtifactStore(SqlStoreBase):
         if not digests:
             return
         with self._engine.begin() as conn:
-            for digest in digests:
-                self._grant(conn, digest, entity, project)
+            for part in _chunks(sorted(set(digests))):
+                self._grant_all(conn, part, entity, project)
 
     @staticmethod
-    def _grant(conn: Connection, digest: str, entity: str, project: str) -> None:
-        found = conn.execute(select(artifact_blob_grants.c.sha256).where(
-            artifact_blob_grants.c.sha256 == digest,
+    def _grant_all(conn: Connection, digests: Sequence[str], entity: str,
+                   project: str) -> None:
+        """Grant ``digests`` (at most a chunk) to ``entity/project``: one statement each way."""
+        have = set(conn.execute(select(artifact_blob_grants.c.sha256).where(
             artifact_blob_grants.c.entity == entity,
-            artifact_blob_grants.c.project == project)).first()
-        if found is None:
-            try:
-                with conn.begin_nested():
-                    conn.execute(insert(artifact_blob_grants).values(
-                        sha256=digest, entity=entity, project=project))
-            except IntegrityError:
-                pass
+            artifact_blob_grants.c.project == project,
+            artifact_blob_grants.c.sha256.in_(list(digests)))).scalars())
+        new = [{"sha256": d, "entity": entity, "project": project}
+               for d in digests if d not in have]
+        if new:
+            conn.execute(dialect_insert(conn, artifact_blob_grants).on_conflict_do_nothing(
+                index_elements=["sha256", "entity", "project"]), new)
 
     def blob_readable_in(self, digest: str) -> set[tuple[str, str]]:
         """The (entity, project) pairs whose committed versions hold ``digest``."""
@@ -178,6 +177,25 @@ class SqlArtifactStore(SqlStoreBase):
                           artifact_collections.c.id == artifact_versions.c.collection_id))
                 .where(artifact_files.c.sha256 == digest)).all()
         return {(r[0], r[1]) for r in rows}
+
+    def blobs_held_by(self, entity: str, project: str, digests: Sequence[str]) -> set[str]:
+        """Those of ``digests`` that artifact versions of ``entity/project`` hold (what a
+        reader of that project may download), in a query per 500."""
+        wanted = list(dict.fromkeys(check_digest(d) for d in digests))
+        out: set[str] = set()
+        with self._engine.connect() as conn:
+            for part in _chunks(wanted):
+                out.update(conn.execute(
+                    select(artifact_files.c.sha256).distinct()
+                    .select_from(artifact_files.join(
+                        artifact_versions,
+                        artifact_versions.c.id == artifact_files.c.version_id)
+                        .join(artifact_collections,
+                              artifact_collections.c.id == artifact_versions.c.collection_id))
+                    .where(artifact_collections.c.entity == entity,
+                           artifact_collections.c.project == project,
+                           artifact_files.c.sha256.in_(part))).scalars())
+        return out
 
     def unreferenced_blobs(self, *, min_age: float = 0.0) -> list[tuple[str, int]]:
         """Blobs in the index that no version names, no logged image uses, and that were

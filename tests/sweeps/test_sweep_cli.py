@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -42,12 +45,18 @@ def test_sweep_cli_from_yaml_to_finished_runs(tmp_path: Path,
     assert listed.stdout.split()[:4] == [sweep_id, "running", "grid", "0"]
     paused = runner.invoke(main, ["--dir", "data", "sweep", "pause", f"team/cli/{sweep_id}"])
     assert paused.stdout.strip() == f"sweep team/cli/{sweep_id} is paused"
-    idle = runner.invoke(main, ["--dir", "data", "agent", f"team/cli/{sweep_id}"])
-    assert idle.exit_code == 0 and "agent ran 0 run(s)" in idle.stderr
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLET_API")}
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "tracklet.cli.main", "--dir", "data", "agent", sweep_id,
+         "--project", "cli", "--poll-interval", "0.1"], env=env, cwd=tmp_path,
+        stderr=subprocess.PIPE, text=True)
+    assert waiting.stderr is not None
+    first = waiting.stderr.readline()  # the agent says it waits before we resume
+    assert f"sweep {sweep_id} is paused: waiting for it to be resumed" in first
     runner.invoke(main, ["--dir", "data", "sweep", "resume", f"team/cli/{sweep_id}"])
-    ran = runner.invoke(main, ["--dir", "data", "agent", sweep_id, "--project", "cli"])
-    assert ran.exit_code == 0, ran.output
-    assert "agent ran 2 run(s)" in ran.stderr
+    rest = first + waiting.communicate(timeout=120)[1]
+    assert waiting.returncode == 0, rest
+    assert "agent ran 2 run(s)" in rest
     shown = runner.invoke(main, ["--dir", "data", "sweep", "show", sweep_id])
     lines = shown.stdout.splitlines()
     assert lines[0] == f"sweep team/cli/{sweep_id}: finished, grid, 2 runs"

@@ -266,7 +266,7 @@ sweep_id = tracklet.sweep({
     "method": "grid", "metric": {"name": "loss", "goal": "minimize"},
     "parameters": {"quality": {"values": [1, 3, 2]}},
     "early_terminate": {"type": "hyperband", "min_iter": 3, "eta": 3}}, project="hb")
-print("RAN", tracklet.agent(sweep_id, function=train, stop_check_interval=0.2), sweep_id)
+print("RAN", tracklet.agent(sweep_id, function=train, poll_interval=0.2), sweep_id)
 """
 
 

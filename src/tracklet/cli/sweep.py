@@ -165,7 +165,7 @@ def _state_command(name: str, state: str, doc: str) -> None:
         click.echo(f"sweep {info.path} is {info.state}")
 
 
-_state_command("pause", "paused", "Pause a sweep: agents get no new runs until `resume`.")
+_state_command("pause", "paused", "Pause a sweep: agents wait for `resume`.")
 _state_command("resume", "running", "Resume a paused sweep.")
 _state_command("stop", "finished", "Finish a sweep: running runs go on, no new ones start.")
 _state_command("cancel", "cancelled", "Cancel a sweep: no new runs start, ever.")
@@ -174,15 +174,19 @@ _state_command("cancel", "cancelled", "Cancel a sweep: no new runs start, ever."
 @click.command("agent")
 @click.argument("sweep_path", metavar="SWEEP")
 @click.option("--count", type=click.IntRange(min=1), help="Run at most this many runs.")
+@click.option("--poll-interval", type=click.FloatRange(min=0.01), default=5.0,
+              show_default=True, metavar="SECONDS",
+              help="How often to ask a paused sweep whether it resumed, and whether "
+                   "hyperband stops the run.")
 @click.option("--project", help="The project, when SWEEP is only an id.")
 @click.option("--entity", help="The entity, when SWEEP is only an id.")
 @click.option("--host", metavar="URL", help=HOST_HELP)
 @pass_cli
-def agent(cli: CliContext, sweep_path: str, count: int | None, project: str | None,
-          entity: str | None, host: str | None) -> None:
+def agent(cli: CliContext, sweep_path: str, count: int | None, poll_interval: float,
+          project: str | None, entity: str | None, host: str | None) -> None:
     """Run a sweep's program once per run it hands out (SWEEP: entity/project/id)."""
     from tracklet.sdk.sweep_agent import agent as run_agent
 
     settings = _settings(cli, host, project, entity)
-    ran = run_agent(sweep_path, count=count, settings=settings)
+    ran = run_agent(sweep_path, count=count, settings=settings, poll_interval=poll_interval)
     click.echo(f"agent ran {ran} run(s)", err=True)

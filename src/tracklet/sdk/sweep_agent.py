@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -188,13 +189,14 @@ def _watch_factory(backend: SweepBackend, sweep: SweepInfo, run_id: str, interva
 def agent(sweep_id: str, function: Callable[[], Any] | None = None,
           entity: str | None = None, project: str | None = None,
           count: int | None = None, *, settings: Settings | None = None,
-          stop_check_interval: float = 5.0) -> int:
+          poll_interval: float = 5.0) -> int:
     """Run the sweep's runs until it has none left (or ``count`` runs); returns how many
     ran. ``sweep_id`` may be ``entity/project/id``. Without ``function`` the sweep's
     ``program`` runs as a subprocess with the parameters as ``--name=value``. With
-    ``early_terminate`` in the sweep, the agent asks every ``stop_check_interval``
+    ``early_terminate`` in the sweep, the agent asks every ``poll_interval``
     seconds whether hyperband stops the run (a function gets a KeyboardInterrupt, a
-    program a SIGINT; the run ends ``killed``)."""
+    program a SIGINT; the run ends ``killed``). While the sweep is paused the agent
+    waits, asking again every ``poll_interval`` seconds."""
     if count is not None and (isinstance(count, bool) or not isinstance(count, int)
                               or count < 1):
         raise UsageError(f"count must be a positive number of runs, not {count!r}")
@@ -211,15 +213,23 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None,
                 "${program}" in sweep.config.get("command", ["${program}"]):
             raise UsageError(f"sweep {sid} names no program: pass agent(..., function=train)"
                              " or add program: train.py to the sweep config")
+        waiting = False
         while count is None or done < count:
             claim = backend.claim(sweep, name)
+            if claim.run is None and claim.sweep.state == "paused":
+                if not waiting:  # as W&B's agents: wait for `tracklet sweep resume`
+                    termlog(f"sweep {sid} is paused: waiting for it to be resumed")
+                    waiting = True
+                time.sleep(poll_interval)
+                continue
+            waiting = False
             if claim.run is None:
                 termlog(f"sweep {sid} is {claim.sweep.state}: no more runs for this agent")
                 break
             run = claim.run
             termlog(f"sweep {sid}: run {run.run_id} with {json.dumps(run.params)}")
             env = run_env(settings, sweep, run)
-            watch = _watch_factory(backend, sweep, run.run_id, stop_check_interval,
+            watch = _watch_factory(backend, sweep, run.run_id, poll_interval,
                                    in_process=function is not None)
             try:
                 state = (_call_function(function, run.run_id, env, watch)

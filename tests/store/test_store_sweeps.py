@@ -11,6 +11,7 @@ from record_builder import Segment
 
 from tracklet.core import records as r
 from tracklet.errors import ConflictError, NotFoundError, ValidationError
+from tracklet.store.base import RunFilter
 from tracklet.store.sql.store import SqlMetadataStore
 from tracklet.store.sql.sweeps import SqlSweepStore
 from tracklet.sweeps.service import SweepController
@@ -146,6 +147,17 @@ def test_sweep_runs_carry_their_runs_state_and_summary(store_url: str,
     metadata.append_records(seg.header, [seg.start(), seg.history(0, loss=0.5),
                                          seg.history(1, loss=0.25),
                                          r.RunFinish(seg.seq + 1, seg.ts + 1, "finished", 0)])
+    other = Segment("notinsweep", project="proj", entity="team")
+    metadata.append_records(other.header, [other.start()])
+    elsewhere = Segment(first.run_id, project="elsewhere", entity="team")  # same id
+    metadata.append_records(elsewhere.header, [elsewhere.start()])
+    listed = metadata.list_runs("team", "proj", filters=[RunFilter("sweep", "=",
+                                                                   sweep.sweep_id)])
+    assert [r.run_id for r in listed.items] == [first.run_id]
+    assert metadata.list_runs("team", "elsewhere", filters=[
+        RunFilter("sweep", "in", [sweep.sweep_id])]).items == []
+    with pytest.raises(ValidationError, match="sweep can only be filtered"):
+        metadata.list_runs("team", "proj", filters=[RunFilter("sweep", "<", "x")])
     metadata.close()
     sweeps.finish_run(sweep.sweep_id, first.run_id, "finished")
     handed = {h.run_id: h for h in sweeps.list_sweep_runs(sweep.sweep_id)}

@@ -247,6 +247,8 @@ def test_online_sweeps_live_on_the_server(tmp_path: Path) -> None:
             assert best is not None and best.config["x"] == 3 and best.sweep_id == sweep_id
             listed = [json.loads(json.dumps(h.params)) for h in sweep.sweep_runs()]
             assert listed == [{"x": 1}, {"x": 3}, {"x": 4}]
+            filtered = api.runs("team/online", filters={"sweep": sweep_id})
+            assert sorted(r.config["x"] for r in filtered) == [1, 3, 4]
 
 
 HYPERBAND = """

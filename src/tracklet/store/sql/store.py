@@ -56,6 +56,8 @@ from tracklet.store.sql.schema import (
     run_segments,
     runs,
     series_chunks,
+    sweep_runs,
+    sweeps,
 )
 
 if TYPE_CHECKING:
@@ -447,6 +449,15 @@ class SqlMetadataStore:
         return case((is_number, path.as_float()), else_=None)
 
     def _condition(self, f: RunFilter) -> ColumnElement[bool]:
+        if f.field == "sweep":  # the runs a sweep created (W&B's filters={"sweep": id})
+            if f.op not in ("=", "in"):
+                raise ValidationError("sweep can only be filtered with = or $in")
+            ids = [str(v) for v in (f.value if f.op == "in" else [f.value])]
+            handed = (select(sweep_runs.c.run_id)
+                      .select_from(sweep_runs.join(sweeps))
+                      .where(sweeps.c.sweep_id.in_(ids), sweeps.c.entity == projects.c.entity,
+                             sweeps.c.project == projects.c.name))
+            return runs.c.run_id.in_(handed)
         if f.field == "tags":
             values = f.value if isinstance(f.value, (list, tuple)) else [f.value]
             if f.op not in ("contains", "=", "in"):

@@ -135,6 +135,13 @@ def test_boxes_and_classes_are_kept_with_the_image(data: Path) -> None:
     assert det["classes"] == [{"id": 1, "name": "cat"}] and det["grouping"] == 2
 
 
+def test_bfloat16_tensors_and_float_tensors_scale_as_arrays() -> None:
+    torch = pytest.importorskip("torch")
+    values = torch.tensor([[0.0, 0.5], [1.0, 0.25]])
+    image = tracklet.Image(values.to(torch.bfloat16))
+    assert np.array_equal(np.asarray(image.image()), np.array([[0, 127], [255, 63]]))
+
+
 @pytest.mark.parametrize(("make", "error", "message"), [
     (lambda: np.zeros((2, 2, 2, 2, 3)), ValueError, r"shape \[2, 2, 2, 2, 3\].*HxW"),
     (lambda: np.zeros(5), ValueError, r"shape \[5\]"),

@@ -165,7 +165,11 @@ def _from_array(pil: Any, data: Any) -> Any:
     import numpy as np
 
     if hasattr(data, "detach") and hasattr(data, "cpu"):  # a torch tensor, not imported
-        arr = data.detach().cpu().numpy()
+        tensor = data.detach().cpu()
+        try:
+            arr = tensor.numpy()
+        except TypeError:  # bfloat16 and other dtypes numpy lacks
+            arr = tensor.float().numpy()
         if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4):
             arr = np.transpose(arr, (1, 2, 0))  # CHW -> HWC
     elif hasattr(data, "__array__") or (isinstance(data, Sequence)

@@ -288,3 +288,39 @@ def test_hyperband_stops_the_runs_worse_than_the_best(tmp_path: Path) -> None:
         assert {h.params["quality"]: h.state for h in sweep.sweep_runs()} == {
             1: "finished", 3: "stopped", 2: "stopped"}
         assert sweep.state == "finished"
+
+
+HYPERBAND_PROGRAM = """
+import argparse
+import time
+import tracklet
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--quality", type=int)
+quality = parser.parse_args().quality
+tracklet.init()
+for i in range(40 if quality == 1 else 1200):
+    tracklet.log({"loss": quality * 10.0 / (i + 1)})
+    time.sleep(0.05)
+"""
+
+
+def test_hyperband_interrupts_a_program_run(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    (tmp_path / "train.py").write_text(textwrap.dedent(HYPERBAND_PROGRAM))
+    done = python(root, """
+        import tracklet
+        sweep_id = tracklet.sweep({
+            "method": "grid", "program": "train.py", "metric": {"name": "loss"},
+            "parameters": {"quality": {"values": [1, 4]}},
+            "early_terminate": {"type": "hyperband", "min_iter": 3}}, project="hbp")
+        print("RAN", tracklet.agent(sweep_id, poll_interval=0.2), sweep_id)
+    """)
+    assert done.returncode == 0, done.stderr
+    ran, sweep_id = done.stdout.split("RAN ")[1].split()
+    with Api(root) as api:
+        sweep = api.sweep(f"team/hbp/{sweep_id}")
+        runs = {r.config["quality"]: r for r in sweep.runs}
+        assert (runs[1].state, runs[4].state) == ("finished", "killed")
+        assert runs[4].last_step + 1 < 1200
+        assert [h.state for h in sweep.sweep_runs()] == ["finished", "stopped"]

@@ -318,6 +318,7 @@ def test_hyperband_interrupts_a_program_run(tmp_path: Path) -> None:
     """)
     assert done.returncode == 0, done.stderr
     ran, sweep_id = done.stdout.split("RAN ")[1].split()
+    assert ran == "2"
     with Api(root) as api:
         sweep = api.sweep(f"team/hbp/{sweep_id}")
         runs = {r.config["quality"]: r for r in sweep.runs}

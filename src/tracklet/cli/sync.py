@@ -59,8 +59,9 @@ def sync(cli: CliContext, paths: tuple[Path, ...], host: str | None, local: bool
         click.echo(f"nothing to sync: no run logs (*.tlog) under {where}")
         return
     shipper, target = open_shipper(cli, host, local)
+    runs: dict[str, Path] = {}  # entity/project/run id -> the data directory of its log
     try:
-        totals = _ship_all(segments, shipper)
+        totals = _ship_all(segments, shipper, runs)
     finally:
         shipper.close()
     total = len(segments)
@@ -72,10 +73,44 @@ def sync(cli: CliContext, paths: tuple[Path, ...], host: str | None, local: bool
     if totals["problems"]:
         click.echo(f"{totals['problems']} run log(s) had unreadable parts (see the warnings "
                    "above); what could be read was shipped", err=True)
+    if target.startswith("to "):
+        _sync_artifacts(cli, target.removeprefix("to "), runs)
     if totals["failed"]:
         raise click.ClickException(
             f"{totals['failed']} run log(s) could not be stored (see the errors above); "
             "the run logs are kept as they were: fix the cause and run `tracklet sync` again")
+
+
+def _sync_artifacts(cli: CliContext, url: str, runs: dict[str, Path]) -> None:
+    """Send the artifacts that the synced runs logged or used offline (kept in the local
+    store of their data directory) to the server at ``url``."""
+    from tracklet.sdk.artifacts.backend import LocalBackend
+    from tracklet.sdk.artifacts.http_backend import HttpBackend
+    from tracklet.sdk.artifacts.sync import sync_run_artifacts
+
+    by_dir: dict[Path, list[tuple[str, str, str]]] = {}
+    for run_path, data_dir in runs.items():
+        entity, project, run_id = run_path.split("/", 2)
+        by_dir.setdefault(data_dir, []).append((entity, project, run_id))
+    here = cli.settings.root.resolve()
+    for data_dir, synced in by_dir.items():
+        store_url = cli.settings.store_url if data_dir.resolve() == here else None
+        if store_url is None and not (data_dir / "tracklet.db").is_file():
+            continue  # no local store there: nothing was logged offline
+        local = LocalBackend(data_dir, store_url)
+        remote = HttpBackend(url, cli.server_key(url))
+        try:
+            report = sync_run_artifacts(local, remote, synced)
+        except Exception as exc:
+            raise click.ClickException(
+                f"the artifacts of the runs in {data_dir} could not be synced ({exc}); "
+                "the runs' records are on the server: run `tracklet sync` again to send "
+                "the artifacts") from exc
+        finally:
+            local.close()
+            remote.close()
+        if report.versions:
+            click.echo(f"{data_dir}: {report.summary()}")
 
 
 def open_shipper(cli: CliContext, host: str | None, local: bool) -> tuple[Shipper, str]:
@@ -98,10 +133,12 @@ def open_shipper(cli: CliContext, host: str | None, local: bool) -> tuple[Shippe
                                       settings.store_url), f"into {cli.location}")
 
 
-def _ship_all(segments: list[Path], shipper: Shipper) -> Counter[str]:
+def _ship_all(segments: list[Path], shipper: Shipper,
+              runs: dict[str, Path] | None = None) -> Counter[str]:
     """Ship each segment, printing one line per segment. Returns the counts of records
     ``shipped``, of segments with unreadable parts (``problems``) and of segments the
-    store refused (``failed``)."""
+    store refused (``failed``); ``runs`` gets each run shipped (entity/project/id) and
+    the data directory its log is in."""
     from rich.console import Console
 
     err = Console(stderr=True)
@@ -129,6 +166,8 @@ def _ship_all(segments: list[Path], shipper: Shipper) -> Counter[str]:
             if per_run[path.parent] > 1:
                 label += f" (segment {path.stem})"
             if result.run_path != "?":
+                if runs is not None and path.parent.parent.name == "runs":
+                    runs[result.run_path] = path.parent.parent.parent
                 news = f"{result.shipped} new records" if result.shipped else "up to date"
                 click.echo(f"{label}: {news}")
             if result.problem:

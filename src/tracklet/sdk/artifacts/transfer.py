@@ -126,6 +126,17 @@ def upload_files(backend: ArtifactBackend, entity: str, project: str,
     missing = backend.missing(entity, project, list(by_digest)) if by_digest else []
     stats.reused_files = stats.files - stats.transferred_files - len(missing)
     todo = [(d, files[by_digest[d][0]], by_digest[d][1]) for d in missing]
+    send_blobs(backend, entity, project, todo, threads=threads, show_progress=show_progress)
+    stats.transferred_files += len(todo)
+    stats.transferred_bytes += sum(s for _, _, s in todo)
+    return entries, stats
+
+
+def send_blobs(backend: ArtifactBackend, entity: str, project: str,
+               todo: list[tuple[str, Path, int]], *, threads: int | None = None,
+               show_progress: bool | None = None) -> None:
+    """Store ``todo`` (digest, local file, size), blobs the backend said it lacks: small
+    ones several to a request when it can take them so, on ``threads`` threads."""
     with ByteProgress("uploading", sum(s for _, _, s in todo), enabled=show_progress) as bar:
         def upload_one(batch: list[tuple[str, Path, int]]) -> None:
             if len(batch) > 1:
@@ -135,9 +146,6 @@ def upload_files(backend: ArtifactBackend, entity: str, project: str,
             backend.upload(entity, project, digest, path, size, bar.advance)
 
         parallel(upload_one, _batches(backend, todo), threads)
-    stats.transferred_files += len(todo)
-    stats.transferred_bytes += sum(s for _, _, s in todo)
-    return entries, stats
 
 
 def _batches(backend: ArtifactBackend, todo: list[tuple[str, Path, int]]

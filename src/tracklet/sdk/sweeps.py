@@ -137,8 +137,10 @@ class HttpSweepBackend:
         headers = dict(MSGPACK)
         if body is not None:
             headers["Content-Type"] = "application/json"
+        # a claim is not retried: a retry of one that reached the server would hand out a
+        # second run (a grid point nobody runs); reads and state changes are idempotent
         reply = self.client.request(method, path, content=content, headers=headers,
-                                    retry=method == "GET")
+                                    retry=method in ("GET", "PATCH"))
         return msgspec.msgpack.decode(reply.content) if reply.content else None
 
     def create_sweep(self, entity: str, project: str, config: dict[str, Any]) -> SweepInfo:

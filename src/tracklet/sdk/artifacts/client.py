@@ -16,7 +16,7 @@ from concurrent.futures import wait as wait_futures
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracklet.errors import NotInitializedError, ValidationError
+from tracklet.errors import NotFoundError, NotInitializedError, ValidationError
 from tracklet.sdk.artifacts.artifact import Artifact
 from tracklet.sdk.artifacts.backend import ArtifactBackend, LocalBackend
 from tracklet.sdk.artifacts.cache import DownloadCache, cache_dir
@@ -212,7 +212,14 @@ def use_artifact(run: Run | None, artifact: Artifact | str, *, type: str | None 
         ref = ArtifactRef.parse(artifact)
         entity = ref.entity or (run.entity if run is not None else base.entity)
         project = ref.project or (run.project if run is not None else base.project)
-        info = ctx.backend.get_version(entity, project, ref.name, ref.alias)
+        try:
+            info = ctx.backend.get_version(entity, project, ref.name, ref.alias)
+        except NotFoundError as exc:
+            if base.mode != "offline" or remote:
+                raise
+            raise NotFoundError(f"{exc}: in offline mode only artifacts logged in the data "
+                                f"directory {base.root} can be used (as with W&B offline); "
+                                "go online, or log it in this directory first") from None
         result = Artifact(info.name, info.type)
         result._set_logged(info, None, ctx)
     if type is not None and info.type != type:

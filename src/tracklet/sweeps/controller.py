@@ -16,6 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from tracklet.errors import UsageError
 from tracklet.sweeps.spec import Param, SweepSpec, grid_point, grid_size, nest, sample
 
 FINISHED_STATES = ("finished",)
@@ -133,9 +134,19 @@ def _decode(p: Param, raw: Any) -> Any:
     return raw
 
 
+def require_optuna() -> Any:
+    """The optuna module, or a UsageError saying how to install it."""
+    try:
+        import optuna
+    except ImportError:
+        raise UsageError("bayes search needs Optuna: pip install 'tracklet[sweeps]' (on "
+                         "the server too, when sweeps live there)") from None
+    return optuna
+
+
 def _bayes(spec: SweepSpec, tried: Sequence[Tried], sampler_seed: int) -> dict[str, Any]:
     """Optuna's TPE: a study rebuilt from the finished runs' parameters and metric."""
-    import optuna
+    optuna = require_optuna()
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     assert spec.metric is not None

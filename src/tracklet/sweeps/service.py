@@ -14,7 +14,7 @@ from tracklet.errors import ValidationError
 from tracklet.store.base import MetadataStore, RunRef
 from tracklet.store.sql.sweeps import SqlSweepStore
 from tracklet.store.sweeps import Claim, SweepInfo, SweepRunInfo
-from tracklet.sweeps.controller import Tried, propose, stop_runs
+from tracklet.sweeps.controller import Tried, propose, require_optuna, stop_runs
 from tracklet.sweeps.spec import parse_sweep_config
 
 _rng = random.SystemRandom()
@@ -38,6 +38,8 @@ class SweepController:
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
         spec = parse_sweep_config(config)
+        if spec.method == "bayes":
+            require_optuna()  # say so now, not at the first claim
         return self.store.create_sweep(new_sweep_id(), entity, project, method=spec.method,
                                        config=dict(config), name=spec.name,
                                        created_by=created_by)

@@ -37,7 +37,7 @@ def test_sweep_cli_from_yaml_to_finished_runs(tmp_path: Path,
         tracklet.log({"loss": parser.parse_args().lr * 10})
     """))
     runner = CliRunner()
-    made = runner.invoke(main, ["--dir", "data", "sweep", "sweep.yaml", "--project", "cli"])
+    made = runner.invoke(main, ["--dir", "data", "sweep", "--project", "cli", "sweep.yaml"])
     assert made.exit_code == 0, made.output
     sweep_id = made.stdout.strip()
     assert f"tracklet --dir data agent team/cli/{sweep_id}" in made.stderr

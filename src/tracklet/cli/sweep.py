@@ -55,12 +55,13 @@ def _open(cli: CliContext, host: str | None, path: str) -> tuple[Any, Any]:
 
 
 class _SweepGroup(click.Group):
-    """``tracklet sweep CONFIG.yaml`` is ``tracklet sweep create CONFIG.yaml``."""
+    """``tracklet sweep [--project P] CONFIG.yaml`` is ``tracklet sweep create ...`` (as
+    ``wandb sweep``)."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
             args = ["create", *args]
-        return super().resolve_command(ctx, args)
+        return super().parse_args(ctx, args)
 
 
 @click.group(cls=_SweepGroup)

@@ -6,6 +6,7 @@ light and the dark theme."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,3 +96,26 @@ def test_a_run_without_media_says_how_to_log_some(served: tuple[str, str],
     page.goto(served[1])
     expect(page.get_by_text("This run logged no media.")).to_be_visible()
     expect(page.locator(".media-panel")).to_have_count(0)
+
+
+def test_a_running_run_shows_new_images_as_they_are_logged(tmp_path: Path, page: Page) -> None:
+    data = tmp_path / "data"
+    run = tracklet.init(project="live", entity="alice", dir=data, settings=QUIET, reinit=True)
+    server = None
+    try:
+        run.log({"frames": tracklet.Image(np.zeros((10, 15), dtype=np.uint8), caption="0")})
+        run._sync()  # written and stored: the page can read it
+        server = ui_server(data)
+        page.goto(f"{server.url}/alice/live/runs/{run.id}?tab=media")
+        frames = page.locator('.media-panel[data-key="frames"]')
+        expect(frames.locator("figcaption")).to_have_text("0")
+        run.log({"frames": tracklet.Image(np.ones((12, 17), dtype=np.uint8), caption="1")})
+        run._sync()
+        # the next poll brings step 1; the slider, left at the latest step, follows it
+        expect(frames.locator("output")).to_have_text("1", timeout=15_000)
+        expect(frames.locator("figcaption")).to_have_text("1")
+        assert loaded_width(frames.locator("img")) == 17
+    finally:
+        run.finish()
+        if server is not None:
+            server.stop()

@@ -7,6 +7,7 @@ import "../media.css";
 
 const PAGE = 200; // media values per request (tables can be large)
 const TABLE_ROWS = 200; // rows a table panel shows
+const POLL_MS = 5000; // while the run is running, new media values are fetched this often
 
 interface MediaValue {
   key: string;
@@ -40,10 +41,16 @@ async function fetchValues(path: string, key: string, signal: AbortSignal): Prom
   return all;
 }
 
-export function RunMedia({ entity, project, runId }: { entity: string; project: string; runId: string }) {
+export function RunMedia({ entity, project, runId, running }: { entity: string; project: string; runId: string; running?: boolean }) {
   const path = `${enc(entity)}/${enc(project)}/${enc(runId)}`;
   const [keys, setKeys] = useState<string[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => setTick((t) => t + 1), POLL_MS);
+    return () => clearInterval(timer);
+  }, [running]);
   useEffect(() => {
     const ctl = new AbortController();
     api<{ items: string[] }>(`/runs/${path}/media/keys`, { signal: ctl.signal }).then(
@@ -51,7 +58,7 @@ export function RunMedia({ entity, project, runId }: { entity: string; project: 
       (e) => ctl.signal.aborted || setError((e as Error).message),
     );
     return () => ctl.abort();
-  }, [path]);
+  }, [path, tick]);
   if (error) return <p class="error" role="alert">{error}</p>;
   if (keys === null) return <p class="muted">Loading…</p>;
   if (!keys.length)
@@ -64,27 +71,24 @@ export function RunMedia({ entity, project, runId }: { entity: string; project: 
   return (
     <div class="run-media">
       {keys.map((key) => (
-        <MediaPanel key={key} path={path} mediaKey={key} />
+        <MediaPanel key={key} path={path} mediaKey={key} tick={tick} />
       ))}
     </div>
   );
 }
 
-function MediaPanel({ path, mediaKey }: { path: string; mediaKey: string }) {
+function MediaPanel({ path, mediaKey, tick }: { path: string; mediaKey: string; tick: number }) {
   const [values, setValues] = useState<MediaValue[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [index, setIndex] = useState<number | null>(null);
   useEffect(() => {
     const ctl = new AbortController();
     fetchValues(path, mediaKey, ctl.signal).then(
-      (v) => {
-        setValues(v);
-        setIndex(null);
-      },
+      (v) => setValues(v), // a chosen step stays chosen; "latest" follows new steps
       (e) => ctl.signal.aborted || setError((e as Error).message),
     );
     return () => ctl.abort();
-  }, [path, mediaKey]);
+  }, [path, mediaKey, tick]);
   const id = `media-${mediaKey.replace(/[^A-Za-z0-9_-]/g, "_")}`;
   let body = null;
   let slider = null;
@@ -105,7 +109,10 @@ function MediaPanel({ path, mediaKey }: { path: string; mediaKey: string }) {
             value={at}
             aria-label={`Step of ${mediaKey}`}
             aria-valuetext={`step ${value.step}`}
-            onInput={(e) => setIndex(Number((e.target as HTMLInputElement).value))}
+            onInput={(e) => {
+              const i = Number((e.target as HTMLInputElement).value);
+              setIndex(i === values.length - 1 ? null : i); // at the end: follow new steps
+            }}
           />
           <output class="mono">{value.step}</output>
         </label>

@@ -55,7 +55,7 @@ export function RunPage({ entity, project, runId, search }: { entity: string; pr
       {tab === "config" && <Tree data={run.config} label="Config" />}
       {tab === "summary" && <Tree data={run.summary} label="Summary" />}
       {tab === "charts" && <RunCharts run={run} kind="history" />}
-      {tab === "media" && <RunMedia entity={entity} project={project} runId={runId} />}
+      {tab === "media" && <RunMedia entity={entity} project={project} runId={runId} running={run.state === "running"} />}
       {tab === "system" && <RunCharts run={run} kind="system" />}
       {tab === "console" && <Console path={path} running={run.state === "running"} />}
       {tab === "artifacts" && <RunArtifacts entity={entity} project={project} runId={runId} />}

@@ -156,6 +156,20 @@ def test_bad_arrays_say_what_is_wrong(make: Any, error: type[Exception], message
         tracklet.Image(make())
 
 
+def test_masks_are_stored_as_images_of_their_own(data: Path) -> None:
+    classes = np.array([[0, 1, 1], [2, 2, 0]], dtype=np.uint8)
+    run = tracklet.init(project="masks")
+    tracklet.log({"seg": tracklet.Image(np.zeros((2, 3, 3), dtype=np.uint8), masks={
+        "predictions": {"mask_data": classes, "class_labels": {0: "bg", 1: "cat", 2: "dog"}},
+        "truth": {"mask_data": classes == 1}})})
+    run.finish()
+    (row,) = media(data, "masks", run.id)
+    masks = row["seg"]["masks"]
+    assert masks["predictions"]["class_labels"] == {"0": "bg", "1": "cat", "2": "dog"}
+    assert np.array_equal(pixels(masks["predictions"]["mask"]), classes)
+    assert np.array_equal(pixels(masks["truth"]["mask"]), (classes == 1).astype(np.uint8))
+
+
 def test_bad_files_and_arguments_say_what_is_wrong(tmp_path: Path) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("not an image")
@@ -163,8 +177,13 @@ def test_bad_files_and_arguments_say_what_is_wrong(tmp_path: Path) -> None:
         tracklet.Image(text)
     with pytest.raises(FileNotFoundError, match="no such file"):
         tracklet.Image(tmp_path / "nope.png")
-    with pytest.raises(ValueError, match=r"masks=.*not supported yet"):
-        tracklet.Image(np.zeros((2, 2)), masks={"predictions": {"mask_data": np.zeros((2, 2))}})
+    with pytest.raises(ValueError, match=r"masks\['p'\] has shape \[3, 3\]; it must be the "
+                                         r"image's \[2, 2\]"):
+        tracklet.Image(np.zeros((2, 2)), masks={"p": {"mask_data": np.zeros((3, 3), int)}})
+    with pytest.raises(ValueError, match="integer class ids from 0 to 255"):
+        tracklet.Image(np.zeros((2, 2)), masks={"p": {"mask_data": np.full((2, 2), 300)}})
+    with pytest.raises(ValueError, match=r"needs 'mask_data' .* or 'path'"):
+        tracklet.Image(np.zeros((2, 2)), masks={"p": {"class_labels": {}}})
     with pytest.raises(ValueError, match="file_type 'tiff' is not supported"):
         tracklet.Image(np.zeros((2, 2)), file_type="tiff")
     with pytest.raises(ValueError, match="needs a 'position'"):

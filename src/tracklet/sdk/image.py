@@ -44,7 +44,8 @@ class Image:
     stretched to 0-255 first, as W&B does. ``file_type`` picks the encoding of arrays
     (``png``, the default, is lossless; ``jpg``, ``gif``, ``webp``, ``bmp``); a file is
     kept as it is. ``boxes`` (W&B's bounding-box JSON) and ``classes`` are stored with the
-    image; ``masks`` are not supported yet.
+    image; ``masks`` (``{group: {"mask_data": HxW array of class ids 0-255,
+    "class_labels": {id: name}}}``) are stored as PNG images of their own beside it.
     """
 
     _tracklet_media: ClassVar[bool] = True
@@ -53,9 +54,6 @@ class Image:
     def __init__(self, data_or_path: Any, mode: str | None = None, caption: str | None = None,
                  grouping: int | None = None, classes: Any = None, boxes: Any = None,
                  masks: Any = None, file_type: str | None = None) -> None:
-        if masks is not None:
-            raise ValueError("Image(masks=...) is not supported yet; log the mask as an "
-                             "Image of its own (see docs/guides/media.md)")
         if caption is not None and not isinstance(caption, str):
             caption = str(caption)
         if grouping is not None and (not isinstance(grouping, int)
@@ -68,6 +66,8 @@ class Image:
         self._format, self._bytes, self.width, self.height = _encode(data_or_path, mode,
                                                                    file_type)
         self.sha256 = hashlib.sha256(self._bytes).hexdigest()
+        self._masks: list[tuple[str, dict[str, Any], Image]] = (
+            [] if masks is None else _masks(masks, self.width, self.height))
 
     @property
     def format(self) -> str:
@@ -91,11 +91,15 @@ class Image:
             out["classes"] = self._classes
         if self._boxes is not None:
             out["boxes"] = self._boxes
+        if self._masks:
+            out["masks"] = {group: {**spec, "mask": mask.to_json()}
+                            for group, spec, mask in self._masks}
         return out
 
     def media_files(self) -> list[tuple[str, bytes]]:
         """The files this value needs in the run directory: (relative path, bytes)."""
-        return [(self.path, self._bytes)]
+        return [(self.path, self._bytes),
+                *((mask.path, mask._bytes) for _, _, mask in self._masks)]
 
     def image(self) -> Any:
         """The image as a PIL image (decoded from what will be logged)."""
@@ -255,4 +259,41 @@ def _boxes_json(boxes: Any) -> dict[str, Any]:
                                 "class id to name")
             entry["class_labels"] = {str(k): str(v) for k, v in labels.items()}
         out[str(group)] = to_json_value(entry, path=f"Image boxes[{group!r}]")
+    return out
+
+
+def _masks(masks: Any, width: int, height: int) -> list[tuple[str, dict[str, Any], Image]]:
+    """W&B's ``masks``: ``{group: {"mask_data": 2-D array of class ids (0-255), or "path":
+    a PNG of them, "class_labels": {id: name}}}``; each mask becomes a PNG ``Image``."""
+    import numpy as np
+
+    if not isinstance(masks, Mapping):
+        raise TypeError("Image masks must be a dict like {'predictions': {'mask_data': "
+                        "array, 'class_labels': {...}}}")
+    out = []
+    for group, spec in masks.items():
+        if not isinstance(spec, Mapping) or ("mask_data" in spec) == ("path" in spec):
+            raise ValueError(f"Image masks[{group!r}] needs 'mask_data' (an array) or "
+                             "'path' (a PNG file), one of them")
+        if "path" in spec:
+            data = np.asarray(_pil().open(spec["path"]))
+        else:
+            data = spec["mask_data"]
+            data = data.detach().cpu().numpy() if hasattr(data, "detach") else np.asarray(data)
+        if data.ndim != 2 or (data.shape[0], data.shape[1]) != (height, width):
+            raise ValueError(f"Image masks[{group!r}] has shape {list(data.shape)}; it must "
+                             f"be the image's [{height}, {width}] (one class id per pixel)")
+        if data.dtype == bool:
+            data = data.astype(np.uint8)
+        if not np.issubdtype(data.dtype, np.integer) or data.min() < 0 or data.max() > 255:
+            raise ValueError(f"Image masks[{group!r}] must hold integer class ids from 0 to "
+                             "255")
+        entry: dict[str, Any] = {}
+        labels = spec.get("class_labels")
+        if labels is not None:
+            if not isinstance(labels, Mapping):
+                raise TypeError(f"Image masks[{group!r}]['class_labels'] must be a dict of "
+                                "class id to name")
+            entry["class_labels"] = {str(k): str(v) for k, v in labels.items()}
+        out.append((str(group), entry, Image(_pil().fromarray(data.astype(np.uint8)))))
     return out

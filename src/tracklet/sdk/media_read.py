@@ -84,7 +84,7 @@ def wrap_media(value: Any, fetch: Fetch) -> Any:
     """``value`` with every ``image-file`` dict inside it made a ``MediaImage``."""
     if isinstance(value, dict):
         if value.get("_type") == IMAGE_TYPE and isinstance(value.get("sha256"), str):
-            return MediaImage(value, fetch)
+            return MediaImage({k: wrap_media(v, fetch) for k, v in value.items()}, fetch)
         return {k: wrap_media(v, fetch) for k, v in value.items()}
     if isinstance(value, list):
         return [wrap_media(v, fetch) for v in value]

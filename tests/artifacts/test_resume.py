@@ -87,7 +87,7 @@ def test_killed_upload_resumes_without_resending(tmp_path: Path) -> None:
     server = Server(tmp_path)
     server.start()
     try:
-        first = child(server, data, tmp_path / "client", slow=0.4)
+        first = child(server, data, tmp_path / "client", slow=1.5)  # a wide window
         deadline = time.monotonic() + 120
         while True:  # poll until some blobs are done and one is half sent
             assert first.poll() is None, first.communicate()

@@ -22,7 +22,7 @@ import httpx
 from tracklet import __version__
 from tracklet.errors import ConflictError, ServerUnavailableError
 from tracklet.sdk.artifacts.backend import Progress
-from tracklet.shipping.client import API, ServerClient
+from tracklet.shipping.client import API, RETRY_STATUSES, ServerClient
 from tracklet.store.artifacts import ArtifactVersionInfo, CollectionInfo, ManifestEntry
 
 CHUNK = 8 * 1024 * 1024   # bytes per upload request (well under the body limit)
@@ -173,12 +173,24 @@ class HttpBackend:
                 raise ConflictError(f"{path} changed while it was being logged (its size is "
                                     "not the one hashed); log the artifact again")
             parts.append(data)
-        body = b"".join(parts)
-        with self._sent_lock:
-            self.sent_bytes += len(body) - len(index) - 4
-        self._retrying(lambda: self.client.request(
-            "POST", f"/artifact-blobs/{_q(entity, project)}/batch", content=body,
-            headers={"Content-Type": "application/octet-stream"}))
+        length = sum(len(p) for p in parts)
+        url = f"/artifact-blobs/{_q(entity, project)}/batch"
+
+        def send() -> None:  # the parts as they are: no copy into one body
+            with self._sent_lock:
+                self.sent_bytes += length - len(index) - 4
+            try:
+                reply = self._download.post(url, content=iter(parts), headers={
+                    "Content-Type": "application/octet-stream",
+                    "Content-Length": str(length)})
+            except httpx.TransportError as exc:
+                raise ServerUnavailableError(f"cannot reach {self.where} ({exc})") from exc
+            if reply.status_code in RETRY_STATUSES:
+                raise ServerUnavailableError(f"{self.where} is busy ({reply.status_code})")
+            if not reply.is_success:
+                raise self.client._error(reply)
+
+        self._retrying(send)
         if progress is not None:
             progress(sum(size for _, _, size in items))
 

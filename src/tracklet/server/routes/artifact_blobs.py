@@ -18,6 +18,7 @@ import fcntl
 import hashlib
 import json
 import time
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -107,20 +108,47 @@ MAX_BATCH_BLOBS = 1000
                  "application/octet-stream": {"schema": {"type": "string",
                                                          "format": "binary"}}}}})
 async def upload_batch(request: Request, entity: Entity, project: Project,
-                       caller: CanWriteProject, store: ArtifactStore,
-                       blobs: Blobs) -> Response:
-    body = await request.body()
-    stored = await run_in_threadpool(_store_batch, store, blobs, body, (entity, project))
+                       caller: CanWriteProject, store: ArtifactStore, blobs: Blobs,
+                       settings: Settings) -> Response:
+    chunks = [chunk async for chunk in request.stream() if chunk]  # not joined: no copy
+    stored = await run_in_threadpool(_store_batch, store, blobs, chunks, (entity, project),
+                                     upload_dir(settings, blobs))
     return respond(request, {"stored": stored})
 
 
-def _store_batch(store: SqlArtifactStore, blobs: BlobStore, body: bytes,
-                 where: tuple[str, str]) -> list[str]:
-    if len(body) < 4:
+class _Pieces:
+    """A body received in chunks, read in order as memoryviews (no copies)."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = chunks
+        self._next = 0
+        self._current = memoryview(b"")
+        self.left = sum(len(c) for c in chunks)
+
+    def take(self, n: int) -> list[memoryview]:
+        """The next ``n`` bytes (fewer at the end of the body), in pieces."""
+        out = []
+        while n > 0:
+            if not self._current:
+                if self._next == len(self._chunks):
+                    break
+                self._current = memoryview(self._chunks[self._next])
+                self._next += 1
+            piece, self._current = self._current[:n], self._current[n:]
+            out.append(piece)
+            n -= len(piece)
+            self.left -= len(piece)
+        return out
+
+
+def _store_batch(store: SqlArtifactStore, blobs: BlobStore, chunks: list[bytes],
+                 where: tuple[str, str], staging: Path) -> list[str]:
+    body = _Pieces(chunks)
+    head = b"".join(body.take(4))
+    if len(head) < 4:
         raise ValidationError("a batch starts with the 4-byte length of its JSON index")
-    n = int.from_bytes(body[:4], "big")
     try:
-        index = json.loads(body[4:4 + n])
+        index = json.loads(b"".join(body.take(int.from_bytes(head, "big"))))
     except ValueError:
         raise ValidationError("the batch index is not JSON: [[digest, size], ...]") from None
     if (not isinstance(index, list) or len(index) > MAX_BATCH_BLOBS
@@ -129,27 +157,34 @@ def _store_batch(store: SqlArtifactStore, blobs: BlobStore, body: bytes,
                        and i[1] >= 0 for i in index)):
         raise ValidationError(f"the batch index must be [[digest, size], ...] with at most "
                               f"{MAX_BATCH_BLOBS} entries")
-    view = memoryview(body)[4 + n:]
-    if sum(size for _, size in index) != len(view):
+    if sum(size for _, size in index) != body.left:
         raise ValidationError("the batch's bytes do not add up to the sizes in its index")
-    checked: list[tuple[str, memoryview]] = []
-    offset = 0
-    for digest, size in index:
-        check_digest(digest)
-        data = view[offset:offset + size]
-        offset += size
-        sha = hashlib.sha256(data).hexdigest()
-        if sha != digest:
-            raise ValidationError(f"the bytes uploaded for blob {digest} hash to {sha}; "
-                                  "nothing of this batch was stored: send it again")
-        checked.append((digest, data))
-    rows: list[tuple[str, int, str | None]] = []
-    for digest, data in checked:
-        if not blobs.has(digest):
-            blobs.put_bytes(digest, data)
-        rows.append((digest, len(data), None))
-    store.record_blobs(rows, grant=where)
-    return [d for d, _, _ in rows]
+    staged: list[tuple[str, int, Path | None]] = []  # each checked before any is stored
+    try:
+        for digest, size in index:
+            check_digest(digest)
+            sha = hashlib.sha256()
+            tmp = None if blobs.has(digest) else staging / f"{uuid.uuid4().hex}.batch"
+            staged.append((digest, size, tmp))
+            with contextlib.nullcontext() if tmp is None else tmp.open("wb") as out:
+                for piece in body.take(size):
+                    sha.update(piece)
+                    if out is not None:
+                        out.write(piece)
+            if sha.hexdigest() != digest:
+                raise ValidationError(f"the bytes uploaded for blob {digest} hash to "
+                                      f"{sha.hexdigest()}; nothing of this batch was "
+                                      "stored: send it again")
+        for digest, _size, tmp in staged:
+            if tmp is not None:
+                blobs.put_file(digest, tmp, move=True)
+    finally:
+        for _, _, tmp in staged:
+            if tmp is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+    store.record_blobs([(digest, size, None) for digest, size, _ in staged], grant=where)
+    return [digest for digest, _, _ in staged]
 
 
 @router.get("/{entity}/{project}/{digest}/upload", summary="Where an upload stands",

@@ -85,3 +85,17 @@ def test_exit_without_finish_marks_the_run_finished(spawn, tmp_path: Path) -> No
         assert run.state == "finished"
         assert run.exit_code == 0
         assert _history_steps(api, path) == list(range(30))
+
+
+def test_sys_exit_with_a_failure_status_marks_the_run_failed(spawn, tmp_path: Path) -> None:
+    """``sys.exit(3)`` without finish(): the run is failed with exit code 3, as W&B's
+    exit hooks record it, and the process still exits with 3."""
+    data = tmp_path / "data"
+    child = spawn("--steps", "10", "--end", "exit3", env=child_env(data))
+    path = child.run_path()
+    assert child.wait() == 3, child.describe()
+
+    with tracklet.Api(data) as api:
+        run = api.run(path)
+        assert (run.state, run.exit_code) == ("failed", 3)
+        assert _history_steps(api, path) == list(range(10))

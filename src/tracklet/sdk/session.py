@@ -17,7 +17,7 @@ import time
 import traceback as tb
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tracklet.core.ids import check_name, check_run_id, new_run_id, new_run_name, new_segment_id
 from tracklet.core.segment import SegmentHeader
@@ -51,6 +51,7 @@ class _Session:
         self.hooks = False
         self.exception: tuple[type[BaseException], BaseException, TracebackType | None] | None
         self.exception = None
+        self.exit_code: object = None  # what the script passed to sys.exit()
         self.rng = random.Random()
         self.started = 0  # runs started in this process, for generated names
         self.lock = threading.Lock()
@@ -350,13 +351,36 @@ def _install_hooks() -> None:
         previous_hook(kind, value, trace)
 
     sys.excepthook = excepthook
+    previous_exit = sys.exit
+
+    def exit(code: object = None) -> NoReturn:
+        """``sys.exit`` remembering its code, so that the exit hook can tell a failed
+        script (``sys.exit(3)``) from a finished one, as W&B's exit hooks do. (Python
+        gives exit hooks no exit status; a ``sys.exit`` looked up before ``init()`` ran,
+        as in ``sys.exit(main())``, is not seen.)"""
+        if threading.current_thread() is threading.main_thread():  # else only a thread ends
+            _session.exit_code = code
+        previous_exit(code)  # type: ignore[arg-type]
+        raise SystemExit(code)  # not reached unless sys.exit was replaced by a no-op
+
+    sys.exit = exit
     atexit.register(_at_exit)
+
+
+def _exit_status(code: object) -> int:
+    """The process exit status Python gives ``sys.exit(code)``."""
+    if code is None:
+        return 0
+    return int(code) if isinstance(code, int) else 1  # a message is printed, status 1
 
 
 def _at_exit() -> None:
     exc = _session.exception
+    status = _exit_status(_session.exit_code)
     for run in list(reversed(_session.runs)):
-        if exc is None:
+        if exc is None and status:
+            run.finish(exit_code=status, state="failed")
+        elif exc is None:
             run.finish(exit_code=0)
         elif issubclass(exc[0], KeyboardInterrupt):
             run.finish(exit_code=255, state="killed")

@@ -32,7 +32,7 @@ def main() -> int:
     p.add_argument("--pace", type=float, default=0.0, help="seconds to sleep per step")
     p.add_argument("--report", action="store_true", help="print 'logged <step> <t>'")
     p.add_argument("--wait-go", action="store_true", help="read a line from stdin first")
-    p.add_argument("--end", choices=["finish", "raise", "exit"], default="finish")
+    p.add_argument("--end", choices=["finish", "raise", "exit", "exit3"], default="finish")
     p.add_argument("--print", dest="say", default=None, help="print this on stdout first")
     p.add_argument("--fsize-limit", type=int, default=0,
                    help="RLIMIT_FSIZE in bytes for this process (SIGXFSZ ignored)")
@@ -78,6 +78,8 @@ def main() -> int:
         raise ValueError(f"boom after {step} steps")
     if args.end == "exit":
         return 0  # no finish(): the exit hook must finish the run
+    if args.end == "exit3":
+        sys.exit(3)  # no finish(): the exit hook must fail the run
     tracklet.finish()
     print("finished", flush=True)
     return 0

@@ -137,6 +137,34 @@ def test_zoom_is_in_the_url_and_refetches_the_range(logged: tuple[Served, str],
         arg=[lo, hi])
 
 
+def test_run_page_chart_zoom_is_in_the_url(logged: tuple[Served, str], page: Page) -> None:
+    _, url = logged
+    page.goto(url)
+    page.get_by_role("link", name="adam-lr0.1", exact=True).click()
+    page.get_by_role("tab", name="Charts").click()
+    wait_chart(page, "train/loss", lines=1)
+    box = page.evaluate("""() => { const u = window.tracklet.charts['train/loss'];
+        const r = u.over.getBoundingClientRect();
+        return [r.left + u.valToPos(10, 'x'), r.left + u.valToPos(20, 'x'), r.top + 40]; }""")
+    page.mouse.move(box[0], box[2])
+    page.mouse.down()
+    page.mouse.move(box[1], box[2], steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => new URL(location.href).searchParams.has('zoom')")
+    query = parse_qs(urlparse(page.url).query)
+    lo, hi = map(float, query["zoom"][0].split(","))
+    assert query["tab"] == ["charts"] and 9 <= lo <= 11 and 19 <= hi <= 21
+
+    again = page.context.new_page()  # the URL restores the zoomed chart
+    again.goto(page.url)
+    wait_chart(again, "train/loss", lines=1)
+    shown = again.evaluate("() => { const x = window.tracklet.charts['train/loss'].data[0];"
+                           " return [x[0], x[x.length - 1]]; }")
+    assert shown[0] >= int(lo) and shown[1] <= int(hi) + 1
+    again.get_by_role("tab", name="System").click()  # another x-axis: the zoom is dropped
+    again.wait_for_function("() => !new URL(location.href).searchParams.has('zoom')")
+
+
 def test_compare_highlights_a_differing_config_key(logged: tuple[Served, str],
                                                    page: Page) -> None:
     _, url = logged

@@ -14,6 +14,7 @@ const TABS = ["overview", "config", "summary", "charts", "media", "system", "con
 
 export function RunPage({ entity, project, runId, search }: { entity: string; project: string; runId: string; search: string }) {
   const tab = (new URLSearchParams(search).get("tab") ?? "overview") as (typeof TABS)[number];
+  const zoomText = new URLSearchParams(search).get("zoom"); // the charts' zoom, kept in the URL
   const [run, setRun] = useState<Run | null>(null);
   const [error, setError] = useState<string | null>(null);
   const path = `${enc(entity)}/${enc(project)}/${enc(runId)}`;
@@ -31,6 +32,7 @@ export function RunPage({ entity, project, runId, search }: { entity: string; pr
     const q = new URLSearchParams(location.search);
     if (t === "overview") q.delete("tab");
     else q.set("tab", t);
+    q.delete("zoom"); // charts and system charts have different x-axes
     setQuery(q);
   };
   return (
@@ -54,9 +56,9 @@ export function RunPage({ entity, project, runId, search }: { entity: string; pr
       {tab === "overview" && <Overview run={run} onSaved={setRun} />}
       {tab === "config" && <Tree data={run.config} label="Config" />}
       {tab === "summary" && <Tree data={run.summary} label="Summary" />}
-      {tab === "charts" && <RunCharts run={run} kind="history" />}
+      {tab === "charts" && <RunCharts run={run} kind="history" zoomText={zoomText} />}
       {tab === "media" && <RunMedia entity={entity} project={project} runId={runId} running={run.state === "running"} />}
-      {tab === "system" && <RunCharts run={run} kind="system" />}
+      {tab === "system" && <RunCharts run={run} kind="system" zoomText={zoomText} />}
       {tab === "console" && <Console path={path} running={run.state === "running"} />}
       {tab === "artifacts" && <RunArtifacts entity={entity} project={project} runId={runId} />}
       {tab === "files" && <RunFiles entity={entity} project={project} runId={runId} />}
@@ -178,10 +180,19 @@ function Node({ value }: { value: Record<string, unknown> }) {
   );
 }
 
-function RunCharts({ run, kind }: { run: Run; kind: "history" | "system" }) {
+function RunCharts({ run, kind, zoomText }: { run: Run; kind: "history" | "system"; zoomText: string | null }) {
   const [keys, setKeys] = useState<string[] | null>(null);
   const [curves, setCurves] = useState<CurveMap>(new Map());
-  const [zoom, setZoom] = useState<[number, number] | null>(null);
+  const zoom = useMemo<[number, number] | null>(() => {
+    const z = zoomText?.split(",").map(Number);
+    return z && z.length === 2 && z.every(isFinite) ? [z[0], z[1]] : null;
+  }, [zoomText]);
+  const setZoom = (z: [number, number] | null) => {
+    const q = new URLSearchParams(location.search);
+    if (z) q.set("zoom", `${z[0]},${z[1]}`);
+    else q.delete("zoom");
+    setQuery(q);
+  };
   const path = runPath(run);
   useEffect(() => {
     api<{ items: string[] }>(`/runs/${path}/keys`, { params: { kind, limit: 10000 } }).then((r) => setKeys(r.items));

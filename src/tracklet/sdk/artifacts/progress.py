@@ -44,8 +44,39 @@ class ByteProgress:
             with self._lock:
                 self._progress.advance(self._task, n)
 
+    def second(self, label: str) -> ProgressTask:
+        """Another bar under this one, shown once work is found for it (``grow``)."""
+        return ProgressTask(self, label)
+
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+
+class ProgressTask:
+    """A bar of a ``ByteProgress`` display whose total grows (``grow``)."""
+
+    def __init__(self, owner: ByteProgress, label: str) -> None:
+        self._owner = owner
+        self._label = label
+        self._task: Any = None
+        self._total = 0
+
+    def grow(self, n: int) -> None:
+        progress = self._owner._progress
+        if progress is None or n <= 0:
+            return
+        with self._owner._lock:
+            self._total += n
+            if self._task is None:
+                self._task = progress.add_task(self._label, total=self._total)
+            else:
+                progress.update(self._task, total=self._total)
+
+    def advance(self, n: int) -> None:
+        progress = self._owner._progress
+        if progress is not None and self._task is not None:
+            with self._owner._lock:
+                progress.advance(self._task, n)

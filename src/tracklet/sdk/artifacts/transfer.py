@@ -13,7 +13,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -27,6 +27,8 @@ from tracklet.store.artifacts import ArtifactVersionInfo, ManifestEntry, check_f
 from tracklet.store.blobs.local import write_atomically
 
 THREADS = 8  # parallel transfers; TRACKLET_ARTIFACT_THREADS overrides
+GROUP_FILES = 256  # hashed files asked about (and sent) together, while the rest hash
+GROUP_BYTES = 64 * 1024 * 1024
 
 
 def default_threads() -> int:
@@ -91,7 +93,16 @@ def upload_files(backend: ArtifactBackend, entity: str, project: str,
     ingested: set[str] = set()
     learned: list[tuple[str, os.stat_result, str]] = []  # into the digest cache, at once
 
-    with ByteProgress("hashing", stats.bytes, enabled=show_progress) as bar:
+    names = sorted(files)
+    asked: set[str] = set()  # digests whose upload is settled or under way
+    todo: list[tuple[str, Path, int]] = []
+    with ByteProgress("hashing", stats.bytes, enabled=show_progress) as bar, \
+            ThreadPoolExecutor(threads or default_threads(),
+                               thread_name_prefix="tracklet-hash") as hashers, \
+            ThreadPoolExecutor(threads or default_threads(),
+                               thread_name_prefix="tracklet-upload") as senders:
+        upload_bar = bar.second("uploading")
+
         def hash_one(name: str) -> tuple[str, str, int]:
             path, st = full[name], before[name]
             found = known.get(path)
@@ -108,28 +119,70 @@ def upload_files(backend: ArtifactBackend, entity: str, project: str,
                 learned.append((path, after, digest))
             return name, digest, size
 
-        hashed = parallel(hash_one, sorted(files), threads)
+        def send(group: list[tuple[str, str, int]]) -> list[Future[None]]:
+            """Ask which blobs of ``group`` the backend lacks and start sending those
+            (while the next files are still being hashed)."""
+            fresh: dict[str, tuple[str, int]] = {}
+            for name, digest, size in group:
+                if name not in ingested and digest not in asked:
+                    asked.add(digest)
+                    fresh[digest] = (name, size)
+            if not fresh:
+                return []
+            lacking = backend.missing(entity, project, list(fresh))
+            found = [(d, files[fresh[d][0]], fresh[d][1]) for d in lacking]
+            todo.extend(found)
+            upload_bar.grow(sum(size for _, _, size in found))
+            return [senders.submit(_upload_batch, backend, entity, project, batch,
+                                   upload_bar.advance)
+                    for batch in _batches(backend, found)]
+
+        hashing = [hashers.submit(hash_one, name) for name in names]
+        sending: list[Future[None]] = []
+        hashed: list[tuple[str, str, int]] = []
+        try:
+            group: list[tuple[str, str, int]] = []
+            held = 0
+            for future in hashing:  # in order; a group goes up once it is hashed
+                hashed.append(future.result())
+                group.append(hashed[-1])
+                held += hashed[-1][2]
+                if held >= GROUP_BYTES or len(group) >= GROUP_FILES:
+                    sending += send(group)
+                    group, held = [], 0
+            sending += send(group)
+            for sent in sending:
+                sent.result()
+        except BaseException:
+            for waiting in hashing:
+                waiting.cancel()
+            for queued in sending:
+                queued.cancel()
+            raise
     digests.store_many(learned)
     recorder: Callable[[list[tuple[str, int]]], None] | None = getattr(
         backend, "record_blobs", None)
     if ingested and recorder is not None:  # one transaction for all the local store took
         recorder(list({d: s for n, d, s in hashed if n in ingested}.items()))
     entries = [ManifestEntry(name, digest, size) for name, digest, size in hashed]
-    by_digest: dict[str, tuple[str, int]] = {}
     for name, digest, size in hashed:
         stats.digests[name] = digest
         if name in ingested:
             stats.transferred_files += 1
             stats.transferred_bytes += size
-        else:
-            by_digest.setdefault(digest, (name, size))
-    missing = backend.missing(entity, project, list(by_digest)) if by_digest else []
-    stats.reused_files = stats.files - stats.transferred_files - len(missing)
-    todo = [(d, files[by_digest[d][0]], by_digest[d][1]) for d in missing]
-    send_blobs(backend, entity, project, todo, threads=threads, show_progress=show_progress)
+    stats.reused_files = stats.files - stats.transferred_files - len(todo)
     stats.transferred_files += len(todo)
     stats.transferred_bytes += sum(s for _, _, s in todo)
     return entries, stats
+
+
+def _upload_batch(backend: ArtifactBackend, entity: str, project: str,
+                  batch: list[tuple[str, Path, int]], advance: Callable[[int], None]) -> None:
+    if len(batch) > 1:
+        backend.upload_batch(entity, project, batch, advance)  # type: ignore[attr-defined]
+        return
+    digest, path, size = batch[0]
+    backend.upload(entity, project, digest, path, size, advance)
 
 
 def send_blobs(backend: ArtifactBackend, entity: str, project: str,
@@ -138,14 +191,8 @@ def send_blobs(backend: ArtifactBackend, entity: str, project: str,
     """Store ``todo`` (digest, local file, size), blobs the backend said it lacks: small
     ones several to a request when it can take them so, on ``threads`` threads."""
     with ByteProgress("uploading", sum(s for _, _, s in todo), enabled=show_progress) as bar:
-        def upload_one(batch: list[tuple[str, Path, int]]) -> None:
-            if len(batch) > 1:
-                backend.upload_batch(entity, project, batch, bar.advance)  # type: ignore[attr-defined]
-                return
-            digest, path, size = batch[0]
-            backend.upload(entity, project, digest, path, size, bar.advance)
-
-        parallel(upload_one, _batches(backend, todo), threads)
+        parallel(lambda batch: _upload_batch(backend, entity, project, batch, bar.advance),
+                 _batches(backend, todo), threads)
 
 
 def _batches(backend: ArtifactBackend, todo: list[tuple[str, Path, int]]

@@ -190,6 +190,14 @@ def test_server_refuses_incomplete_and_hostile_manifests(server: ThreadServer) -
         done = http.put(f"/artifact-blobs/alice/proj/{good}/upload",
                         params={"offset": 2, "size": 3}, content=b"c")
         assert done.json() == {"offset": 3, "complete": True}
+        other = hashlib.sha256(b"abd").hexdigest()  # chunks whose whole is not the blob
+        http.put(f"/artifact-blobs/alice/proj/{other}/upload",
+                 params={"offset": 0, "size": 3}, content=b"ab")
+        bad_end = http.put(f"/artifact-blobs/alice/proj/{other}/upload",
+                           params={"offset": 2, "size": 3}, content=b"c")
+        assert bad_end.status_code == 400 and "hash to" in bad_end.json()["error"]["message"]
+        assert http.get(f"/artifact-blobs/alice/proj/{other}/upload").json() == \
+            {"offset": 0, "complete": False}
         assert http.post("/artifacts/alice/proj/x/versions", json=body).status_code == 201
         assert http.post("/artifacts/alice/proj/x/versions", json=body).status_code == 200
         for bad in ["../up.txt", "/abs", "a/./b", "a\\b", "x" * 1100]:

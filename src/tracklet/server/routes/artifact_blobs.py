@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -248,29 +249,56 @@ def _append(store: SqlArtifactStore, blobs: BlobStore, settings: ServerSettings,
         out.write(body)
         out.flush()
         held = current + len(body)
+        running = _running_hash(part, current, body, held)
         if held < size:
             return {"offset": held, "complete": False}
         try:
-            sha, md5 = _hashes(part)
+            sha = running.hexdigest() if running is not None else _sha256_of(part)
             if sha != digest:
                 raise ValidationError(f"the bytes uploaded for blob {digest} hash to {sha}; "
                                       "the upload was dropped: send the file again")
             if not blobs.has(digest):
                 blobs.put_file(digest, part, move=True)
-            store.record_blob(digest, size, md5, grant=where)
+            store.record_blob(digest, size, grant=where)
         finally:
+            with _running_lock:
+                _running.pop(part, None)
             with contextlib.suppress(FileNotFoundError):
                 part.unlink()
     return {"offset": size, "complete": True}
 
 
-def _hashes(path: Path) -> tuple[str, str]:
-    sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+# The sha256 of each partial upload so far, as this process received it (part -> (bytes
+# hashed, hash)): the last chunk finishes the hash instead of reading the file again. A
+# part this process did not see from its first byte (another process, a restart) is
+# read once at the end.
+_running: dict[Path, tuple[int, Any]] = {}
+_running_lock = threading.Lock()
+
+
+def _running_hash(part: Path, start: int, body: bytes, end: int) -> Any:
+    """The hash of ``part``'s first ``end`` bytes when this process saw them all (the
+    caller holds the part's lock), else None."""
+    with _running_lock:
+        found = _running.pop(part, None)
+    if start == 0:
+        found = (0, hashlib.sha256())
+    if found is None or found[0] != start:
+        return None
+    found[1].update(body)
+    with _running_lock:
+        _running[part] = (end, found[1])
+        if len(_running) > 1000:  # abandoned uploads: forget the oldest (read if resumed)
+            _running.pop(next(iter(_running)))
+    return found[1]
+
+
+def _sha256_of(path: Path) -> str:
+    sha = hashlib.sha256()
     with path.open("rb") as stream:
         while chunk := stream.read(1 << 20):
             sha.update(chunk)
-            md5.update(chunk)
-    return sha.hexdigest(), md5.hexdigest()
+    return sha.hexdigest()
 
 
 class AdoptIn(BaseModel):

@@ -116,19 +116,26 @@ def test_filter_sort_and_group_change_table_and_charts_and_the_url_restores_them
     expect(again.get_by_test_id("run-count")).to_contain_text("3 runs")
 
 
-def test_zoom_is_in_the_url_and_refetches_the_range(logged: tuple[Served, str],
-                                                    page: Page) -> None:
-    _, url = logged
-    page.goto(url)
-    wait_chart(page, "train/loss")
-    box = page.evaluate("""() => { const u = window.tracklet.charts['train/loss'];
+def drag_zoom(page: Page, lo: float, hi: float) -> None:
+    """Drag across the train/loss chart from x=lo to x=hi, as a user zooms, and wait for
+    the zoom to reach the URL."""
+    box = page.evaluate("""([lo, hi]) => { const u = window.tracklet.charts['train/loss'];
         const r = u.over.getBoundingClientRect();
-        return [r.left + u.valToPos(10, 'x'), r.left + u.valToPos(20, 'x'), r.top + 40]; }""")
+        return [r.left + u.valToPos(lo, 'x'), r.left + u.valToPos(hi, 'x'), r.top + 40]; }""",
+                        [lo, hi])
     page.mouse.move(box[0], box[2])
     page.mouse.down()
     page.mouse.move(box[1], box[2], steps=5)
     page.mouse.up()
     page.wait_for_function("() => new URL(location.href).searchParams.has('zoom')")
+
+
+def test_zoom_is_in_the_url_and_refetches_the_range(logged: tuple[Served, str],
+                                                    page: Page) -> None:
+    _, url = logged
+    page.goto(url)
+    wait_chart(page, "train/loss")
+    drag_zoom(page, 10, 20)
     lo, hi = map(float, parse_qs(urlparse(page.url).query)["zoom"][0].split(","))
     assert 9 <= lo <= 11 and 19 <= hi <= 21
     page.wait_for_function(
@@ -143,14 +150,7 @@ def test_run_page_chart_zoom_is_in_the_url(logged: tuple[Served, str], page: Pag
     page.get_by_role("link", name="adam-lr0.1", exact=True).click()
     page.get_by_role("tab", name="Charts").click()
     wait_chart(page, "train/loss", lines=1)
-    box = page.evaluate("""() => { const u = window.tracklet.charts['train/loss'];
-        const r = u.over.getBoundingClientRect();
-        return [r.left + u.valToPos(10, 'x'), r.left + u.valToPos(20, 'x'), r.top + 40]; }""")
-    page.mouse.move(box[0], box[2])
-    page.mouse.down()
-    page.mouse.move(box[1], box[2], steps=5)
-    page.mouse.up()
-    page.wait_for_function("() => new URL(location.href).searchParams.has('zoom')")
+    drag_zoom(page, 10, 20)
     query = parse_qs(urlparse(page.url).query)
     lo, hi = map(float, query["zoom"][0].split(","))
     assert query["tab"] == ["charts"] and 9 <= lo <= 11 and 19 <= hi <= 21

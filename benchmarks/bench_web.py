@@ -309,12 +309,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tracklet-bench-web-") as tmp_name:
         folder = args.keep or Path(tmp_name)
         folder.mkdir(parents=True, exist_ok=True)
-        db = folder / "web.db"
-        if not db.exists():
-            print(f"seeding {', '.join(sorted(parts & {'first-chart', 'panel', 'table'}))}: "
+        db, marker = folder / "web.db", folder / "seeded.json"  # the parts a kept db holds
+        seeded = set(json.loads(marker.read_text())) if marker.exists() else set()
+        missing = (parts & {"first-chart", "panel", "table"}) - seeded
+        if missing:
+            print(f"seeding {', '.join(sorted(missing))}: "
                   f"{runs} runs x 20 metrics x 1,000 steps, 100 x 10,000, "
                   f"{args.table_runs} table runs ...", flush=True)
-            result["seed"] = seed(f"sqlite:///{db}", runs, 20, 1000, args.table_runs, parts)
+            result["seed"] = seed(f"sqlite:///{db}", runs, 20, 1000, args.table_runs, missing)
+            marker.write_text(json.dumps(sorted(seeded | missing)))
             print("  " + ", ".join(f"{k} {v:.1f}" for k, v in result["seed"].items()))
         proc, url = start_server(db)
         try:

@@ -9,12 +9,11 @@ as blobs before the record, exactly as for a live run.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from tracklet.importers.tensorboard import ImageSink
+from tracklet.store.blobs.local import write_atomically
 
 
 def image_sink(root: Path) -> ImageSink | None:
@@ -25,28 +24,15 @@ def image_sink(root: Path) -> ImageSink | None:
         return None
     from tracklet.sdk.image import Image
     from tracklet.sdk.media import encode_media
+    from tracklet.sdk.run import run_dir
 
     def store(run_id: str, encoded: list[bytes]) -> dict[str, Any]:
         images = [Image(PILImage.open(io.BytesIO(data))) for data in encoded]
         value, files = encode_media("image", images if len(images) > 1 else images[0])
-        run_dir = root / "runs" / run_id
         for relative, data in files:
-            _write_once(run_dir / relative, data)
+            target = run_dir(root, run_id) / relative
+            if not target.exists():  # content-addressed: a file there holds these bytes
+                write_atomically(target, data=data)
         return value
 
     return store
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    """Write a content-addressed file unless it is there already (atomically)."""
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".import-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
